@@ -1,0 +1,674 @@
+/* gss_peer — one end of a GSS-API security context, for the interop tests.
+ *
+ * Linked only against MIT's libgssapi_krb5: which mechanism serves the krb5 OID is
+ * decided by the environment alone (GSS_MECH_CONFIG pointing at a mech.conf that
+ * interposes apx, or at an empty file for MIT's built-in mechanism). The two peers
+ * talk over an inherited socket with frames of a 4-byte big-endian length followed
+ * by that many bytes.
+ *
+ * Output on stdout, one key=value a line: on failure step=, major=0x..., minor=,
+ * status=<gss_display_status texts>; on success established=1, flags=, mech=,
+ * lifetime= (and src_name=, delegated= on the acceptor); with --messages, messages=ok
+ * or messages=fail with message_* details. Exit 0 when established (and the
+ * messages went through), 1 on a GSS or transport failure, 2 on a usage error. */
+#define _GNU_SOURCE
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum { kMaxFrame = 16 * 1024 * 1024, kMaxSizes = 64 };
+
+/* The standalone apx mechanism (include/gssapi/gssapi_apx.h; kept separate so this
+ * program needs nothing from the apx tree). */
+static gss_OID_desc apx_mech_oid = {
+    20, "\x69\x83\xab\xfb\xba\xab\xaf\xfb\x82\x94\xa5\xa4\xef\xb3\xdd\xde\xef\xc7\xc4\x3f"};
+static gss_OID_desc krb5_mech_oid = {9, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
+
+struct options {
+  int initiator;
+  int fd;
+  gss_OID mech;
+  gss_OID parsed_mech; /* from gss_str_to_oid, released at exit */
+  const char* target;
+  OM_uint32 req_flags;
+  const char* cb_app;
+  const char* cb_addr;
+  const char* cred_ccache;
+  const char* keytab;
+  size_t sizes[kMaxSizes];
+  size_t nsizes;
+  int messages;
+  const char* replay_to;
+  const char* token_from;
+  unsigned timeout;
+};
+
+struct flag_name {
+  OM_uint32 bit;
+  const char* name;
+};
+
+static const struct flag_name flag_names[] = {
+    {GSS_C_DELEG_FLAG, "deleg"},
+    {GSS_C_MUTUAL_FLAG, "mutual"},
+    {GSS_C_REPLAY_FLAG, "replay"},
+    {GSS_C_SEQUENCE_FLAG, "sequence"},
+    {GSS_C_CONF_FLAG, "conf"},
+    {GSS_C_INTEG_FLAG, "integ"},
+    {GSS_C_ANON_FLAG, "anon"},
+    {GSS_C_PROT_READY_FLAG, "prot_ready"},
+    {GSS_C_TRANS_FLAG, "trans"},
+    {GSS_C_CHANNEL_BOUND_FLAG, "channel_bound"},
+    {GSS_C_DCE_STYLE, "dce_style"},
+    {GSS_C_IDENTIFY_FLAG, "identify"},
+    {GSS_C_EXTENDED_ERROR_FLAG, "extended_error"},
+    {GSS_C_DELEG_POLICY_FLAG, "deleg_policy"},
+};
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: gss_peer --role initiator|acceptor [--fd N] [--mech krb5|apx|OID]\n"
+          "  [--target service@host] [--flags mutual,replay,sequence,conf,integ,deleg]\n"
+          "  [--cb APPDATA] [--cb-addr INITIATOR_IPV4,ACCEPTOR_IPV4]\n"
+          "  [--cred-ccache PATH] [--keytab PATH] [--messages SIZE,SIZE,...]\n"
+          "  [--replay-token-to FILE] [--token-from FILE] [--timeout SECONDS]\n");
+  exit(2);
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+/* Appends every gss_display_status text of one status value to out. */
+static void append_status(char* out, size_t cap, OM_uint32 code, int type, gss_OID mech) {
+  OM_uint32 ctx = 0;
+  do {
+    OM_uint32 minor = 0;
+    gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
+    OM_uint32 major = gss_display_status(&minor, code, type, mech, &ctx, &text);
+    if (GSS_ERROR(major)) break;
+    size_t used = strlen(out);
+    snprintf(out + used, cap - used, "%s%.*s", used > 0 ? "; " : "", (int)text.length,
+             (const char*)text.value);
+    gss_release_buffer(&minor, &text);
+  } while (ctx != 0);
+}
+
+static void print_status(const char* prefix, OM_uint32 major, OM_uint32 minor, gss_OID mech) {
+  char text[2048] = "";
+  append_status(text, sizeof text, major, GSS_C_GSS_CODE, GSS_C_NO_OID);
+  if (minor != 0) append_status(text, sizeof text, minor, GSS_C_MECH_CODE, mech);
+  for (char* p = text; *p != '\0'; ++p) {
+    if (*p == '\n' || *p == '\r') *p = ' ';
+  }
+  printf("%smajor=0x%08x\n%sminor=%u\n%sstatus=%s\n", prefix, major, prefix, minor, prefix,
+         text);
+}
+
+static void print_failure(const char* step, OM_uint32 major, OM_uint32 minor, gss_OID mech) {
+  printf("step=%s\n", step);
+  print_status("", major, minor, mech);
+}
+
+static void print_flags(OM_uint32 flags) {
+  printf("flags=0x%x", flags);
+  const char* sep = " ";
+  for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; ++i) {
+    if (flags & flag_names[i].bit) {
+      printf("%s%s", sep, flag_names[i].name);
+      sep = ",";
+    }
+  }
+  printf("\n");
+}
+
+static void print_oid(const char* key, gss_OID oid) {
+  OM_uint32 minor = 0;
+  gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
+  if (oid == GSS_C_NO_OID || GSS_ERROR(gss_oid_to_str(&minor, oid, &text))) {
+    printf("%s=\n", key);
+    return;
+  }
+  /* MIT renders "{ 1 2 840 113554 1 2 2 }"; print the dotted form. */
+  printf("%s=", key);
+  const char* p = text.value;
+  int pending_dot = 0;
+  for (size_t i = 0; i < text.length; ++i) {
+    if (p[i] >= '0' && p[i] <= '9') {
+      if (pending_dot) putchar('.');
+      pending_dot = 0;
+      putchar(p[i]);
+    } else if (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9') {
+      pending_dot = 1;
+    }
+  }
+  printf("\n");
+  gss_release_buffer(&minor, &text);
+}
+
+static void print_name(const char* key, gss_name_t name) {
+  OM_uint32 minor = 0;
+  gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
+  OM_uint32 major = gss_display_name(&minor, name, &text, NULL);
+  if (GSS_ERROR(major)) {
+    printf("%s=<gss_display_name failed 0x%08x>\n", key, major);
+    return;
+  }
+  printf("%s=%.*s\n", key, (int)text.length, (const char*)text.value);
+  gss_release_buffer(&minor, &text);
+}
+
+/* ---- framing ----------------------------------------------------------------- */
+
+static int write_all(int fd, const void* buf, size_t len) {
+  const unsigned char* p = buf;
+  while (len > 0) {
+    ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == ENOTSOCK) n = write(fd, p, len);
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static int read_all(int fd, void* buf, size_t len) {
+  unsigned char* p = buf;
+  while (len > 0) {
+    ssize_t n = read(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static int send_frame(int fd, const void* data, size_t len) {
+  if (fd < 0 || len > kMaxFrame) return -1;
+  unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
+                          (unsigned char)(len >> 8), (unsigned char)len};
+  if (write_all(fd, hdr, sizeof hdr) != 0) return -1;
+  return len == 0 ? 0 : write_all(fd, data, len);
+}
+
+/* Reads one frame into a malloc'd buffer (released with free). */
+static int recv_frame(int fd, gss_buffer_desc* out) {
+  unsigned char hdr[4];
+  out->value = NULL;
+  out->length = 0;
+  if (fd < 0 || read_all(fd, hdr, sizeof hdr) != 0) return -1;
+  size_t len = ((size_t)hdr[0] << 24) | ((size_t)hdr[1] << 16) | ((size_t)hdr[2] << 8) | hdr[3];
+  if (len > kMaxFrame) return -1;
+  out->value = malloc(len > 0 ? len : 1);
+  if (out->value == NULL) return -1;
+  if (len > 0 && read_all(fd, out->value, len) != 0) {
+    free(out->value);
+    out->value = NULL;
+    return -1;
+  }
+  out->length = len;
+  return 0;
+}
+
+static void free_frame(gss_buffer_desc* buf) {
+  free(buf->value);
+  buf->value = NULL;
+  buf->length = 0;
+}
+
+static int read_file(const char* path, gss_buffer_desc* out) {
+  FILE* f = fopen(path, "rb");
+  if (f == NULL) return -1;
+  unsigned char* data = malloc(kMaxFrame);
+  size_t n = data != NULL ? fread(data, 1, kMaxFrame, f) : 0;
+  int bad = ferror(f);
+  fclose(f);
+  if (data == NULL || bad) {
+    free(data);
+    return -1;
+  }
+  out->value = data;
+  out->length = n;
+  return 0;
+}
+
+static int write_file(const char* path, const gss_buffer_desc* buf) {
+  FILE* f = fopen(path, "wb");
+  if (f == NULL) return -1;
+  size_t n = buf->length > 0 ? fwrite(buf->value, 1, buf->length, f) : 0;
+  return (fclose(f) == 0 && n == buf->length) ? 0 : -1;
+}
+
+/* ---- options --------------------------------------------------------------------- */
+
+static OM_uint32 parse_flags(const char* list) {
+  OM_uint32 flags = 0;
+  char* copy = strdup(list);
+  char* save = NULL;
+  for (char* tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+    OM_uint32 bit = 0;
+    for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; ++i) {
+      if (strcmp(tok, flag_names[i].name) == 0) bit = flag_names[i].bit;
+    }
+    if (bit == 0 && strcmp(tok, "none") != 0) {
+      fprintf(stderr, "gss_peer: unknown flag %s\n", tok);
+      usage();
+    }
+    flags |= bit;
+  }
+  free(copy);
+  return flags;
+}
+
+static void parse_sizes(const char* list, struct options* o) {
+  char* copy = strdup(list);
+  char* save = NULL;
+  for (char* tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+    char* end = NULL;
+    unsigned long long v = strtoull(tok, &end, 10);
+    if (*end != '\0' || v > kMaxFrame - 4096 || o->nsizes == kMaxSizes) usage();
+    o->sizes[o->nsizes++] = (size_t)v;
+  }
+  free(copy);
+  o->messages = 1;
+}
+
+static void parse_mech(const char* arg, struct options* o) {
+  if (strcmp(arg, "krb5") == 0) {
+    o->mech = &krb5_mech_oid;
+  } else if (strcmp(arg, "apx") == 0) {
+    o->mech = &apx_mech_oid;
+  } else {
+    OM_uint32 minor = 0;
+    gss_buffer_desc text = {strlen(arg), (void*)arg};
+    if (GSS_ERROR(gss_str_to_oid(&minor, &text, &o->parsed_mech))) {
+      fprintf(stderr, "gss_peer: bad OID %s\n", arg);
+      usage();
+    }
+    o->mech = o->parsed_mech;
+  }
+}
+
+static void parse_args(int argc, char** argv, struct options* o) {
+  memset(o, 0, sizeof *o);
+  o->initiator = -1;
+  o->fd = -1;
+  o->mech = &krb5_mech_oid;
+  o->target = "host@localhost";
+  o->req_flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG |
+                 GSS_C_INTEG_FLAG;
+  o->timeout = 120;
+  for (int i = 1; i < argc; ++i) {
+    const char* opt = argv[i];
+    if (i + 1 >= argc) usage();
+    const char* val = argv[++i];
+    if (strcmp(opt, "--role") == 0) {
+      if (strcmp(val, "initiator") == 0) o->initiator = 1;
+      else if (strcmp(val, "acceptor") == 0) o->initiator = 0;
+      else usage();
+    } else if (strcmp(opt, "--fd") == 0) {
+      o->fd = atoi(val);
+    } else if (strcmp(opt, "--mech") == 0) {
+      parse_mech(val, o);
+    } else if (strcmp(opt, "--target") == 0) {
+      o->target = val;
+    } else if (strcmp(opt, "--flags") == 0) {
+      o->req_flags = parse_flags(val);
+    } else if (strcmp(opt, "--cb") == 0) {
+      o->cb_app = val;
+    } else if (strcmp(opt, "--cb-addr") == 0) {
+      o->cb_addr = val;
+    } else if (strcmp(opt, "--cred-ccache") == 0) {
+      o->cred_ccache = val;
+    } else if (strcmp(opt, "--keytab") == 0) {
+      o->keytab = val;
+    } else if (strcmp(opt, "--messages") == 0) {
+      parse_sizes(val, o);
+    } else if (strcmp(opt, "--replay-token-to") == 0) {
+      o->replay_to = val;
+    } else if (strcmp(opt, "--token-from") == 0) {
+      o->token_from = val;
+    } else if (strcmp(opt, "--timeout") == 0) {
+      o->timeout = (unsigned)atoi(val);
+    } else {
+      usage();
+    }
+  }
+  if (o->initiator < 0) usage();
+  if (o->fd < 0 && o->token_from == NULL) usage();
+}
+
+/* Channel bindings (RFC 2744 §3.11): application data and/or an IPv4 address pair. */
+struct bindings {
+  struct gss_channel_bindings_struct cb;
+  struct in_addr init_addr, acc_addr;
+};
+
+static gss_channel_bindings_t make_bindings(const struct options* o, struct bindings* b) {
+  if (o->cb_app == NULL && o->cb_addr == NULL) return GSS_C_NO_CHANNEL_BINDINGS;
+  memset(b, 0, sizeof *b);
+  if (o->cb_app != NULL) {
+    b->cb.application_data.length = strlen(o->cb_app);
+    b->cb.application_data.value = (void*)o->cb_app;
+  }
+  if (o->cb_addr != NULL) {
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s", o->cb_addr);
+    char* comma = strchr(copy, ',');
+    if (comma == NULL) usage();
+    *comma = '\0';
+    if (inet_pton(AF_INET, copy, &b->init_addr) != 1 ||
+        inet_pton(AF_INET, comma + 1, &b->acc_addr) != 1) {
+      usage();
+    }
+    b->cb.initiator_addrtype = GSS_C_AF_INET;
+    b->cb.initiator_address.length = sizeof b->init_addr;
+    b->cb.initiator_address.value = &b->init_addr;
+    b->cb.acceptor_addrtype = GSS_C_AF_INET;
+    b->cb.acceptor_address.length = sizeof b->acc_addr;
+    b->cb.acceptor_address.value = &b->acc_addr;
+  }
+  return &b->cb;
+}
+
+/* A credential from an explicit store (--cred-ccache / --keytab), else the default. */
+static int acquire_cred(const struct options* o, gss_cred_id_t* cred) {
+  gss_key_value_element_desc elems[2];
+  OM_uint32 n = 0;
+  if (o->initiator && o->cred_ccache != NULL) elems[n++] = (gss_key_value_element_desc){"ccache", o->cred_ccache};
+  if (o->initiator && o->keytab != NULL) elems[n++] = (gss_key_value_element_desc){"client_keytab", o->keytab};
+  if (!o->initiator && o->keytab != NULL) elems[n++] = (gss_key_value_element_desc){"keytab", o->keytab};
+  *cred = GSS_C_NO_CREDENTIAL;
+  if (n == 0) return 0;
+  gss_key_value_set_desc store = {n, elems};
+  gss_OID_set_desc mechs = {1, o->mech};
+  OM_uint32 minor = 0;
+  OM_uint32 major = gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
+                                          o->initiator ? GSS_C_INITIATE : GSS_C_ACCEPT, &store,
+                                          cred, NULL, NULL);
+  if (GSS_ERROR(major)) {
+    print_failure("acquire_cred", major, minor, o->mech);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- establishment ------------------------------------------------------------ */
+
+static int run_initiator(const struct options* o, gss_cred_id_t cred, gss_ctx_id_t* ctx) {
+  OM_uint32 major, minor = 0;
+  gss_buffer_desc name_buf = {strlen(o->target), (void*)o->target};
+  gss_name_t target = GSS_C_NO_NAME;
+  major = gss_import_name(&minor, &name_buf, GSS_C_NT_HOSTBASED_SERVICE, &target);
+  if (GSS_ERROR(major)) {
+    print_failure("import_name", major, minor, o->mech);
+    return -1;
+  }
+  struct bindings b;
+  gss_channel_bindings_t cb = make_bindings(o, &b);
+  gss_buffer_desc input = GSS_C_EMPTY_BUFFER;
+  int first = 1, rc = -1;
+  for (;;) {
+    gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
+    gss_OID actual = GSS_C_NO_OID;
+    OM_uint32 ret_flags = 0, time_rec = 0;
+    major = gss_init_sec_context(&minor, cred, ctx, target, o->mech, o->req_flags, 0, cb, &input,
+                                 &actual, &output, &ret_flags, &time_rec);
+    free_frame(&input);
+    if (first && o->replay_to != NULL && output.length > 0 && write_file(o->replay_to, &output) != 0) {
+      printf("transport_error=cannot write %s\n", o->replay_to);
+    }
+    first = 0;
+    int sent = output.length == 0 || send_frame(o->fd, output.value, output.length) == 0;
+    OM_uint32 ignored = 0;
+    gss_release_buffer(&ignored, &output);
+    if (GSS_ERROR(major)) {
+      print_failure("init_sec_context", major, minor, o->mech);
+      break;
+    }
+    if (!sent) {
+      printf("transport_error=send failed\n");
+      break;
+    }
+    if (!(major & GSS_S_CONTINUE_NEEDED)) {
+      printf("established=1\n");
+      print_flags(ret_flags);
+      print_oid("mech", actual);
+      printf("lifetime=%u\n", time_rec);
+      rc = 0;
+      break;
+    }
+    if (recv_frame(o->fd, &input) != 0) {
+      printf("transport_error=peer closed before the context was established\n");
+      break;
+    }
+  }
+  gss_release_name(&minor, &target);
+  return rc;
+}
+
+static int next_acceptor_token(const struct options* o, int first, gss_buffer_desc* input) {
+  if (first && o->token_from != NULL) {
+    if (read_file(o->token_from, input) != 0) {
+      printf("transport_error=cannot read %s\n", o->token_from);
+      return -1;
+    }
+    return 0;
+  }
+  if (recv_frame(o->fd, input) != 0) {
+    printf("transport_error=peer closed before the context was established\n");
+    return -1;
+  }
+  return 0;
+}
+
+static int run_acceptor(const struct options* o, gss_cred_id_t cred, gss_ctx_id_t* ctx) {
+  struct bindings b;
+  gss_channel_bindings_t cb = make_bindings(o, &b);
+  int first = 1;
+  for (;;) {
+    gss_buffer_desc input = GSS_C_EMPTY_BUFFER, output = GSS_C_EMPTY_BUFFER;
+    if (next_acceptor_token(o, first, &input) != 0) return -1;
+    first = 0;
+    gss_name_t src = GSS_C_NO_NAME;
+    gss_OID actual = GSS_C_NO_OID;
+    gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
+    OM_uint32 minor = 0, ret_flags = 0, time_rec = 0;
+    OM_uint32 major = gss_accept_sec_context(&minor, ctx, cred, &input, cb, &src, &actual, &output,
+                                             &ret_flags, &time_rec, &deleg);
+    free_frame(&input);
+    /* A failing call may still carry a token (KRB-ERROR) for the initiator. */
+    int sent = output.length == 0 || o->fd < 0 || send_frame(o->fd, output.value, output.length) == 0;
+    OM_uint32 ignored = 0;
+    gss_release_buffer(&ignored, &output);
+    int rc = 1;
+    if (GSS_ERROR(major)) {
+      print_failure("accept_sec_context", major, minor, o->mech);
+      rc = -1;
+    } else if (!sent) {
+      printf("transport_error=send failed\n");
+      rc = -1;
+    } else if (!(major & GSS_S_CONTINUE_NEEDED)) {
+      printf("established=1\n");
+      print_flags(ret_flags);
+      print_oid("mech", actual);
+      printf("lifetime=%u\n", time_rec);
+      print_name("src_name", src);
+      printf("delegated=%d\n", deleg != GSS_C_NO_CREDENTIAL);
+      rc = 0;
+    }
+    gss_release_name(&ignored, &src);
+    gss_release_cred(&ignored, &deleg);
+    if (rc <= 0) return rc;
+  }
+}
+
+/* ---- per-message exchange ----------------------------------------------------- */
+
+static void fill_message(unsigned char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) p[i] = (unsigned char)((i * 31u + n) & 0xff);
+}
+
+static int message_failure(const char* step, size_t size, OM_uint32 major, OM_uint32 minor,
+                           gss_OID mech) {
+  printf("messages=fail\nmessage_step=%s size=%zu\n", step, size);
+  if (major != 0 || minor != 0) print_status("message_", major, minor, mech);
+  return -1;
+}
+
+/* Sends gss_wrap(conf) of msg; returns 0 or -1 after printing the failure. */
+static int send_wrapped(const struct options* o, gss_ctx_id_t ctx, const gss_buffer_desc* msg,
+                        int conf) {
+  OM_uint32 minor = 0, ignored = 0;
+  int conf_state = -1;
+  gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+  OM_uint32 major = gss_wrap(&minor, ctx, conf, GSS_C_QOP_DEFAULT, (gss_buffer_t)msg, &conf_state,
+                             &token);
+  const char* step = conf ? "wrap(conf)" : "wrap(integ)";
+  if (GSS_ERROR(major)) return message_failure(step, msg->length, major, minor, o->mech);
+  int sent = send_frame(o->fd, token.value, token.length);
+  gss_release_buffer(&ignored, &token);
+  if (conf_state != conf) return message_failure(step, msg->length, 0, 0, o->mech);
+  if (sent != 0) return message_failure("send", msg->length, 0, 0, o->mech);
+  return 0;
+}
+
+/* Receives a Wrap token and unwraps it into out (released with gss_release_buffer). */
+static int recv_unwrapped(const struct options* o, gss_ctx_id_t ctx, size_t size, int conf,
+                          gss_buffer_desc* out) {
+  gss_buffer_desc token;
+  if (recv_frame(o->fd, &token) != 0) return message_failure("receive", size, 0, 0, o->mech);
+  OM_uint32 minor = 0;
+  int conf_state = -1;
+  gss_qop_t qop = 0;
+  OM_uint32 major = gss_unwrap(&minor, ctx, &token, out, &conf_state, &qop);
+  free_frame(&token);
+  const char* step = conf ? "unwrap(conf)" : "unwrap(integ)";
+  if (major != GSS_S_COMPLETE) return message_failure(step, size, major, minor, o->mech);
+  if (conf_state != conf) return message_failure(step, size, 0, 0, o->mech);
+  return 0;
+}
+
+static int send_mic(const struct options* o, gss_ctx_id_t ctx, const gss_buffer_desc* msg) {
+  OM_uint32 minor = 0, ignored = 0;
+  gss_buffer_desc mic = GSS_C_EMPTY_BUFFER;
+  OM_uint32 major = gss_get_mic(&minor, ctx, GSS_C_QOP_DEFAULT, (gss_buffer_t)msg, &mic);
+  if (GSS_ERROR(major)) return message_failure("get_mic", msg->length, major, minor, o->mech);
+  int sent = send_frame(o->fd, msg->value, msg->length) == 0 &&
+             send_frame(o->fd, mic.value, mic.length) == 0;
+  gss_release_buffer(&ignored, &mic);
+  return sent ? 0 : message_failure("send", msg->length, 0, 0, o->mech);
+}
+
+/* Receives a message and its MIC, verifies it; out holds the message (free_frame). */
+static int recv_verified(const struct options* o, gss_ctx_id_t ctx, size_t size,
+                         gss_buffer_desc* out) {
+  gss_buffer_desc mic;
+  if (recv_frame(o->fd, out) != 0) return message_failure("receive", size, 0, 0, o->mech);
+  if (recv_frame(o->fd, &mic) != 0) {
+    free_frame(out);
+    return message_failure("receive", size, 0, 0, o->mech);
+  }
+  OM_uint32 minor = 0;
+  gss_qop_t qop = 0;
+  OM_uint32 major = gss_verify_mic(&minor, ctx, out, &mic, &qop);
+  free_frame(&mic);
+  if (major != GSS_S_COMPLETE) {
+    free_frame(out);
+    return message_failure("verify_mic", size, major, minor, o->mech);
+  }
+  return 0;
+}
+
+static int same(const gss_buffer_desc* a, const gss_buffer_desc* b) {
+  return a->length == b->length && (a->length == 0 || memcmp(a->value, b->value, a->length) == 0);
+}
+
+/* Initiator: wrap/unwrap round trips (conf, then integrity only), then MIC both ways. */
+static int initiator_messages(const struct options* o, gss_ctx_id_t ctx, size_t size) {
+  gss_buffer_desc msg = {size, malloc(size > 0 ? size : 1)};
+  if (msg.value == NULL) return message_failure("malloc", size, 0, 0, o->mech);
+  fill_message(msg.value, size);
+  int rc = 0;
+  for (int conf = 1; conf >= 0 && rc == 0; --conf) {
+    gss_buffer_desc back = GSS_C_EMPTY_BUFFER;
+    rc = send_wrapped(o, ctx, &msg, conf);
+    if (rc == 0) rc = recv_unwrapped(o, ctx, size, conf, &back);
+    if (rc == 0 && !same(&msg, &back)) rc = message_failure("compare(wrap)", size, 0, 0, o->mech);
+    OM_uint32 ignored = 0;
+    gss_release_buffer(&ignored, &back);
+  }
+  if (rc == 0) rc = send_mic(o, ctx, &msg);
+  if (rc == 0) {
+    gss_buffer_desc back;
+    rc = recv_verified(o, ctx, size, &back);
+    if (rc == 0 && !same(&msg, &back)) rc = message_failure("compare(mic)", size, 0, 0, o->mech);
+    if (rc == 0) free_frame(&back);
+  }
+  free(msg.value);
+  return rc;
+}
+
+/* Acceptor: unwrap and echo back wrapped, then verify the MIC and answer with its own. */
+static int acceptor_messages(const struct options* o, gss_ctx_id_t ctx, size_t size) {
+  int rc = 0;
+  for (int conf = 1; conf >= 0 && rc == 0; --conf) {
+    gss_buffer_desc msg = GSS_C_EMPTY_BUFFER;
+    rc = recv_unwrapped(o, ctx, size, conf, &msg);
+    if (rc == 0 && msg.length != size) rc = message_failure("size(wrap)", size, 0, 0, o->mech);
+    if (rc == 0) rc = send_wrapped(o, ctx, &msg, conf);
+    OM_uint32 ignored = 0;
+    gss_release_buffer(&ignored, &msg);
+  }
+  if (rc == 0) {
+    gss_buffer_desc msg;
+    rc = recv_verified(o, ctx, size, &msg);
+    if (rc == 0) {
+      rc = send_mic(o, ctx, &msg);
+      free_frame(&msg);
+    }
+  }
+  return rc;
+}
+
+static int run_messages(const struct options* o, gss_ctx_id_t ctx) {
+  for (size_t i = 0; i < o->nsizes; ++i) {
+    int rc = o->initiator ? initiator_messages(o, ctx, o->sizes[i])
+                          : acceptor_messages(o, ctx, o->sizes[i]);
+    if (rc != 0) return rc;
+  }
+  printf("messages=ok\n");
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  struct options o;
+  parse_args(argc, argv, &o);
+  signal(SIGPIPE, SIG_IGN);
+  if (o.timeout > 0) alarm(o.timeout);
+
+  gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+  gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+  int rc = acquire_cred(&o, &cred);
+  if (rc == 0) rc = o.initiator ? run_initiator(&o, cred, &ctx) : run_acceptor(&o, cred, &ctx);
+  if (rc == 0 && o.messages) rc = run_messages(&o, ctx);
+
+  OM_uint32 minor = 0;
+  gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+  gss_release_cred(&minor, &cred);
+  if (o.parsed_mech != NULL) gss_release_oid(&minor, &o.parsed_mech);
+  if (o.fd >= 0) close(o.fd);
+  fflush(stdout);
+  return rc == 0 ? 0 : 1;
+}
