@@ -1,0 +1,430 @@
+// apx against MIT's built-in krb5 mechanism, each peer a separate gss_peer process.
+//
+// Every cell of the matrix is one test: a pairing (who serves each side) × a case
+// (target, flags, bindings, credentials). The mit_mit pairing is the reference: the
+// expected outcomes below were measured with it on MIT krb5 1.20.1, and apx must give
+// the same major status in the same place.
+//
+// APX_INTEROP_APX_IS_MIT=1 serves the "apx" sides with MIT's built-in mechanism too
+// (empty mech.conf, krb5 OID, no trace checks): a check of the harness itself.
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "peer_process.h"
+#include "support/realm.h"
+
+#ifndef GSS_PEER_PATH
+#error "GSS_PEER_PATH must name the gss_peer binary (tests/interop/meson.build sets it)"
+#endif
+#ifndef APX_INTERPOSER_CONF
+#error "APX_INTERPOSER_CONF must name the generated apx-interposer.conf"
+#endif
+#ifndef APX_STANDALONE_CONF
+#error "APX_STANDALONE_CONF must name the generated apx-standalone.conf"
+#endif
+
+namespace apx::test {
+namespace {
+
+constexpr int kTimeoutSeconds = 60;
+constexpr const char* kKrb5Oid = "1.2.840.113554.1.2.2";
+constexpr const char* kApxOid = "2.25.284431196119183154603543510166031950399";
+constexpr const char* kMessageSizes = "0,1,15,16,17,65535,1048576";
+
+bool apx_is_mit() {
+  const char* v = std::getenv("APX_INTEROP_APX_IS_MIT");
+  return v != nullptr && *v != '\0' && *v != '0';
+}
+
+// True when apx served the step: its trace file exists, is not empty and names the
+// step ("init_sec_context" for an initiator, "accept_sec_context" for an acceptor).
+bool trace_shows(const std::string& file, const std::string& step) {
+  std::ifstream in(file);
+  if (!in) return false;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return !text.empty() && text.find(step) != std::string::npos;
+}
+
+bool file_is_empty_or_absent(const std::string& file) {
+  std::error_code ec;
+  return !std::filesystem::exists(file, ec) || std::filesystem::file_size(file, ec) == 0;
+}
+
+// ---- who serves each side ------------------------------------------------------
+
+enum class Server { kMit, kApxInterposer, kApxStandalone };
+
+struct Pairing {
+  const char* name;
+  Server initiator;
+  Server acceptor;
+};
+
+const Pairing kPairings[] = {
+    {"apx_apx", Server::kApxInterposer, Server::kApxInterposer},
+    {"standalone", Server::kApxStandalone, Server::kApxStandalone},
+    {"apx_to_mit", Server::kApxInterposer, Server::kMit},
+    {"mit_to_apx", Server::kMit, Server::kApxInterposer},
+    {"mit_mit", Server::kMit, Server::kMit},
+};
+
+bool is_apx(Server s) { return s != Server::kMit && !apx_is_mit(); }
+
+// The mech.conf that makes libgssapi_krb5 load (or not load) apx for one side. MIT's
+// side gets an empty file, so nothing in /etc/gss/mech.d can slip a plugin in.
+std::string mech_conf(Server s, const std::string& empty_conf) {
+  if (!is_apx(s)) return empty_conf;
+  return s == Server::kApxInterposer ? APX_INTERPOSER_CONF : APX_STANDALONE_CONF;
+}
+
+std::string mech_arg(Server s) { return is_apx(s) && s == Server::kApxStandalone ? "apx" : "krb5"; }
+
+std::string expected_mech_oid(Server s) {
+  return is_apx(s) && s == Server::kApxStandalone ? kApxOid : kKrb5Oid;
+}
+
+// ---- cases ------------------------------------------------------------------------
+
+enum class End {
+  kEstablished,  // exit 0, established=1
+  kFails,        // exit 1 with a GSS major status
+  kNotReached,   // the other side failed first; nothing is checked but "not established"
+};
+
+struct Expect {
+  End end = End::kEstablished;
+  OM_uint32 major = GSS_S_COMPLETE;  // for kFails
+};
+
+struct Case {
+  const char* name;
+  std::vector<std::string> initiator_args;  // "@DIR@" stands for the realm directory
+  std::vector<std::string> acceptor_args;
+  EnvList initiator_env;
+  Expect initiator;
+  Expect acceptor;
+  bool mutual = true;                   // GSS_C_MUTUAL_FLAG requested
+  std::optional<bool> channel_bound;    // acceptor's GSS_C_CHANNEL_BOUND_FLAG, if checked
+  bool delegated = false;               // acceptor must receive a delegated credential
+  bool messages = false;                // gss_wrap/unwrap and get_mic/verify_mic both ways
+  bool replay = false;                  // then accept the saved AP-REQ once more
+  Expect replayed;                      // outcome of that second acceptance
+};
+
+constexpr Expect kEstablished{};
+constexpr Expect kNotReached{End::kNotReached};
+constexpr Expect fails(OM_uint32 major) { return Expect{End::kFails, major}; }
+
+const char* const kMutualFlags = "mutual,replay,sequence,conf,integ";
+const char* const kNoMutualFlags = "replay,sequence,conf,integ";
+
+std::vector<std::string> target(const char* service, const char* flags) {
+  return {"--target", std::string(service) + "@localhost", "--flags", flags};
+}
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+std::vector<Case> make_cases() {
+  std::vector<Case> cases;
+  auto plain = [&](const char* name, const char* service, bool mutual, bool messages) {
+    Case c{name, target(service, mutual ? kMutualFlags : kNoMutualFlags), {}, {}, kEstablished,
+           kEstablished};
+    c.mutual = mutual;
+    c.messages = messages;
+    if (messages) {
+      c.initiator_args = c.initiator_args + std::vector<std::string>{"--messages", kMessageSizes};
+      c.acceptor_args = {"--messages", kMessageSizes};
+    }
+    cases.push_back(c);
+  };
+  // sha1/localhost holds only aes256-cts-hmac-sha1-96 and sha2/localhost only
+  // aes256-cts-hmac-sha384-192, so ticket, session key and subkeys use that enctype.
+  // MIT: established on both sides; the initiator reports mutual only when asked.
+  plain("sha1_mutual", "sha1", true, false);
+  plain("sha1_nomutual", "sha1", false, false);
+  plain("sha2_mutual", "sha2", true, false);
+  plain("sha2_nomutual", "sha2", false, false);
+  // MIT: messages=ok for every size on both sides.
+  plain("sha1_mutual_messages", "sha1", true, true);
+  plain("sha1_nomutual_messages", "sha1", false, true);
+  plain("sha2_mutual_messages", "sha2", true, true);
+  plain("sha2_nomutual_messages", "sha2", false, true);
+  plain("host_all_enctypes_messages", "host", true, true);
+
+  // MIT: the acceptor receives a delegated credential and reports GSS_C_DELEG_FLAG.
+  {
+    Case c{"delegation", target("sha1", "mutual,deleg,conf,integ"), {}, {}, kEstablished,
+           kEstablished};
+    c.delegated = true;
+    cases.push_back(c);
+  }
+
+  // Channel bindings (RFC 4121 §4.1.1.2).
+  auto cb = [&](const char* name, std::vector<std::string> init, std::vector<std::string> acc,
+                Expect ei, Expect ea, std::optional<bool> bound) {
+    Case c{name, target("sha1", kMutualFlags) + init, acc, {}, ei, ea};
+    c.channel_bound = bound;
+    cases.push_back(c);
+  };
+  // MIT: both established; the acceptor sets GSS_C_CHANNEL_BOUND_FLAG (0x800).
+  cb("cb_same", {"--cb", "tls-unique:abc"}, {"--cb", "tls-unique:abc"}, kEstablished,
+     kEstablished, true);
+  cb("cb_addr_same", {"--cb-addr", "127.0.0.1,127.0.0.2"}, {"--cb-addr", "127.0.0.1,127.0.0.2"},
+     kEstablished, kEstablished, true);
+  // MIT: acceptor GSS_S_BAD_BINDINGS (0x00040000, minor 0, "Incorrect channel bindings
+  // were supplied"); it sends a KRB-ERROR, so the initiator gets GSS_S_FAILURE
+  // (0x000d0000, minor KRB5KRB_ERR_GENERIC "Generic error (see e-text)").
+  cb("cb_mismatch", {"--cb", "tls-unique:abc"}, {"--cb", "tls-unique:xyz"},
+     fails(GSS_S_FAILURE), fails(GSS_S_BAD_BINDINGS), std::nullopt);
+  cb("cb_addr_mismatch", {"--cb-addr", "127.0.0.1,127.0.0.2"},
+     {"--cb-addr", "127.0.0.1,127.0.0.3"}, fails(GSS_S_FAILURE), fails(GSS_S_BAD_BINDINGS),
+     std::nullopt);
+  // MIT: bindings on one side only are accepted; no GSS_C_CHANNEL_BOUND_FLAG.
+  cb("cb_initiator_only", {"--cb", "tls-unique:abc"}, {}, kEstablished, kEstablished, false);
+  cb("cb_acceptor_only", {}, {"--cb", "tls-unique:abc"}, kEstablished, kEstablished, false);
+
+  // The same AP-REQ accepted a second time (the replay cache is shared through
+  // KRB5RCACHEDIR). MIT: GSS_S_FAILURE (0x000d0000) with minor KRB5KRB_AP_ERR_REPEAT
+  // "Request is a replay" — not GSS_S_DUPLICATE_TOKEN.
+  for (bool mutual : {true, false}) {
+    Case c{mutual ? "replayed_ap_req" : "replayed_ap_req_nomutual",
+           target("sha1", mutual ? kMutualFlags : kNoMutualFlags) +
+               std::vector<std::string>{"--replay-token-to", "@TOKEN@"},
+           {}, {}, kEstablished, kEstablished};
+    c.mutual = mutual;
+    c.replay = true;
+    c.replayed = fails(GSS_S_FAILURE);
+    cases.push_back(c);
+  }
+
+  // The acceptor's keytab holds host/localhost only at kvno 2; the ticket is kvno 3.
+  // MIT: acceptor GSS_S_FAILURE (minor KRB5KRB_AP_ERR_BADKEYVER "Request ticket server
+  // host/localhost@APX.TEST kvno 3 not found in keytab; keytab is likely out of date");
+  // initiator GSS_S_FAILURE from the KRB-ERROR (KRB5KRB_AP_ERR_BADKEYVER "Key version
+  // is not available").
+  cases.push_back(Case{"stale_keytab", target("host", kMutualFlags),
+                       {"--keytab", "@DIR@/stale.keytab"}, {}, fails(GSS_S_FAILURE),
+                       fails(GSS_S_FAILURE)});
+  // other/localhost exists in the KDC but not in the acceptor's keytab.
+  // MIT: acceptor GSS_S_FAILURE (minor KRB5KRB_AP_ERR_NOT_US "Request ticket server
+  // other/localhost@APX.TEST not found in keytab (ticket kvno 1)"); initiator
+  // GSS_S_FAILURE from the KRB-ERROR (KRB5KRB_AP_ERR_NOT_US "The ticket isn't for us").
+  cases.push_back(Case{"principal_not_in_keytab", target("other", kMutualFlags), {}, {},
+                       fails(GSS_S_FAILURE), fails(GSS_S_FAILURE)});
+  // The initiator's only TGT has expired. MIT: GSS_S_FAILURE (0x000d0000; minor
+  // KRB5KRB_AP_ERR_TKT_EXPIRED "Ticket expired", the KDC's answer to the TGS-REQ) —
+  // not GSS_S_CREDENTIALS_EXPIRED. No token reaches the acceptor.
+  cases.push_back(Case{"expired_ticket", target("sha1", kMutualFlags), {},
+                       {{"KRB5CCNAME", "FILE:@DIR@/expired.ccache"}}, fails(GSS_S_FAILURE),
+                       kNotReached});
+  // No ccache at all. MIT: GSS_S_NO_CRED (0x00070000; minor KRB5_CC_NOTFOUND "No
+  // Kerberos credentials available (default cache: FILE:...)").
+  cases.push_back(Case{"no_credentials", target("sha1", kMutualFlags), {},
+                       {{"KRB5CCNAME", "FILE:@DIR@/no-such.ccache"}}, fails(GSS_S_NO_CRED),
+                       kNotReached});
+  // nosuch/localhost is unknown to the KDC. MIT: GSS_S_FAILURE (0x000d0000; minor
+  // KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN "Server nosuch/localhost@APX.TEST not found in
+  // Kerberos database").
+  cases.push_back(Case{"unknown_service", target("nosuch", kMutualFlags), {}, {},
+                       fails(GSS_S_FAILURE), kNotReached});
+  return cases;
+}
+
+const std::vector<Case>& all_cases() {
+  static const std::vector<Case> cases = make_cases();
+  return cases;
+}
+
+void PrintTo(const Pairing& p, std::ostream* os) { *os << p.name; }
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+// ---- running a cell -------------------------------------------------------------
+
+std::string substitute(std::string s, const std::string& dir, const std::string& token) {
+  for (auto [from, to] : {std::pair<std::string, std::string>{"@DIR@", dir},
+                          std::pair<std::string, std::string>{"@TOKEN@", token}}) {
+    for (size_t at; (at = s.find(from)) != std::string::npos;) s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+OM_uint32 parse_hex(const std::string& s) {
+  return static_cast<OM_uint32>(std::strtoul(s.c_str(), nullptr, 16));
+}
+
+using Param = std::tuple<Pairing, Case>;
+
+class Interop : public ::testing::TestWithParam<Param> {
+ protected:
+  void SetUp() override {
+    const Realm& realm = Realm::shared();
+    dir_ = realm.dir();
+    empty_conf_ = dir_ + "/empty-mech.conf";
+    std::ofstream(empty_conf_, std::ios::app).close();
+    std::filesystem::create_directories(dir_ + "/trace");
+    const auto& [pairing, c] = GetParam();
+    base_ = dir_ + "/trace/" + pairing.name + "_" + c.name;
+    init_trace_ = base_ + ".initiator.log";
+    acc_trace_ = base_ + ".acceptor.log";
+    token_file_ = base_ + ".token";
+    for (const auto& f : {init_trace_, acc_trace_, token_file_}) std::filesystem::remove(f);
+    for (Server s : {pairing.initiator, pairing.acceptor}) {
+      const std::string conf = mech_conf(s, empty_conf_);
+      ASSERT_TRUE(std::filesystem::exists(conf))
+          << conf << " is missing: the build generates it next to the plugin";
+    }
+  }
+
+  PeerSpec side(Server s, const char* role, const std::vector<std::string>& args,
+                const EnvList& env, const std::string& trace) const {
+    PeerSpec spec;
+    spec.args = {"--role", role, "--mech", mech_arg(s), "--timeout",
+                 std::to_string(kTimeoutSeconds)};
+    for (const auto& a : args) spec.args.push_back(substitute(a, dir_, token_file_));
+    spec.unset = {"GSS_MECH_CONFIG", "APX_TRACE"};
+    spec.env.emplace_back("GSS_MECH_CONFIG", mech_conf(s, empty_conf_));
+    // Also on MIT's side: a trace appearing there would mean apx was loaded.
+    spec.env.emplace_back("APX_TRACE", trace);
+    for (const auto& [key, value] : env) {
+      spec.env.emplace_back(key, substitute(value, dir_, token_file_));
+    }
+    return spec;
+  }
+
+  // Checks one side against its expectation.
+  void check_end(const char* label, const PeerResult& r, const Expect& e, Server s) const {
+    SCOPED_TRACE(label);
+    switch (e.end) {
+      case End::kEstablished:
+        EXPECT_EQ(r.exit_code, 0);
+        EXPECT_EQ(r.get("established"), "1");
+        EXPECT_EQ(r.get("mech"), expected_mech_oid(s));
+        EXPECT_GT(std::strtoul(r.get("lifetime").c_str(), nullptr, 10), 0ul);
+        break;
+      case End::kFails:
+        EXPECT_EQ(r.exit_code, 1);
+        EXPECT_FALSE(r.has("established"));
+        ASSERT_TRUE(r.has("major")) << "no GSS failure reported";
+        EXPECT_EQ(parse_hex(r.get("major")), e.major)
+            << "status: " << r.get("status") << "\nexpected major 0x" << std::hex << e.major;
+        EXPECT_FALSE(r.get("status").empty()) << "the failure must be explained";
+        break;
+      case End::kNotReached:
+        EXPECT_NE(r.exit_code, 0);
+        EXPECT_FALSE(r.has("established"));
+        break;
+    }
+  }
+
+  // apx must really have served its sides, and MIT's sides must not have loaded it.
+  void check_traces(const Pairing& p, const Case& c) const {
+    if (apx_is_mit()) return;
+    if (is_apx(p.initiator)) {
+      EXPECT_TRUE(trace_shows(init_trace_, "init_sec_context"))
+          << "apx did not serve the initiator (" << init_trace_ << ")";
+    } else {
+      EXPECT_TRUE(file_is_empty_or_absent(init_trace_)) << "apx loaded on MIT's initiator";
+    }
+    if (is_apx(p.acceptor)) {
+      if (c.acceptor.end != End::kNotReached) {
+        EXPECT_TRUE(trace_shows(acc_trace_, "accept_sec_context"))
+            << "apx did not serve the acceptor (" << acc_trace_ << ")";
+      }
+    } else {
+      EXPECT_TRUE(file_is_empty_or_absent(acc_trace_)) << "apx loaded on MIT's acceptor";
+    }
+  }
+
+  std::string dir_, empty_conf_, base_, init_trace_, acc_trace_, token_file_;
+};
+
+TEST_P(Interop, Cell) {
+  const auto& [p, c] = GetParam();
+  PeerSpec init = side(p.initiator, "initiator", c.initiator_args, c.initiator_env, init_trace_);
+  PeerSpec acc = side(p.acceptor, "acceptor", c.acceptor_args, {}, acc_trace_);
+  auto [ri, ra] = run_pair(GSS_PEER_PATH, init, acc, kTimeoutSeconds);
+  SCOPED_TRACE(ri.describe("initiator", init) + ra.describe("acceptor", acc));
+
+  check_end("initiator", ri, c.initiator, p.initiator);
+  check_end("acceptor", ra, c.acceptor, p.acceptor);
+  check_traces(p, c);
+
+  if (c.initiator.end == End::kEstablished) {
+    OM_uint32 flags = parse_hex(ri.get("flags"));
+    EXPECT_EQ((flags & GSS_C_MUTUAL_FLAG) != 0, c.mutual) << "initiator flags " << ri.get("flags");
+    EXPECT_NE(flags & GSS_C_CONF_FLAG, 0u);
+    EXPECT_NE(flags & GSS_C_INTEG_FLAG, 0u);
+  }
+  if (c.acceptor.end == End::kEstablished) {
+    OM_uint32 flags = parse_hex(ra.get("flags"));
+    EXPECT_EQ(ra.get("src_name"), Realm::shared().user_principal());
+    EXPECT_EQ((flags & GSS_C_MUTUAL_FLAG) != 0, c.mutual) << "acceptor flags " << ra.get("flags");
+    if (c.channel_bound.has_value()) {
+      EXPECT_EQ((flags & GSS_C_CHANNEL_BOUND_FLAG) != 0, *c.channel_bound)
+          << "acceptor flags " << ra.get("flags");
+    }
+    EXPECT_EQ(ra.get("delegated"), c.delegated ? "1" : "0");
+    if (c.delegated) {
+      EXPECT_NE(flags & GSS_C_DELEG_FLAG, 0u);
+    }
+  }
+  if (c.messages) {
+    EXPECT_EQ(ri.get("messages"), "ok");
+    EXPECT_EQ(ra.get("messages"), "ok");
+  }
+  if (c.replay) {
+    ASSERT_TRUE(std::filesystem::exists(token_file_)) << "initiator saved no token";
+    PeerSpec again = side(p.acceptor, "acceptor", {"--token-from", token_file_}, {}, acc_trace_);
+    PeerResult rr = run_alone(GSS_PEER_PATH, again, kTimeoutSeconds);
+    SCOPED_TRACE(rr.describe("replayed acceptor", again));
+    check_end("replayed acceptor", rr, c.replayed, p.acceptor);
+  }
+}
+
+std::string cell_name(const ::testing::TestParamInfo<Param>& info) {
+  return std::string(std::get<0>(info.param).name) + "__" + std::get<1>(info.param).name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Matrix, Interop,
+                         ::testing::Combine(::testing::ValuesIn(kPairings),
+                                            ::testing::ValuesIn(all_cases())),
+                         cell_name);
+
+// The harness itself: the realm is up and gss_peer runs.
+TEST(InteropHarness, RealmIsUp) {
+  const Realm& realm = Realm::shared();
+  EXPECT_GT(realm.port(), 0);
+  EXPECT_TRUE(std::filesystem::exists(realm.ccache()));
+  EXPECT_TRUE(std::filesystem::exists(realm.keytab()));
+  EXPECT_TRUE(std::filesystem::exists(realm.stale_keytab()));
+  EXPECT_TRUE(std::filesystem::exists(realm.expired_ccache()));
+  EXPECT_NE(std::getenv("KRB5_CONFIG"), nullptr);
+}
+
+TEST(InteropHarness, TraceShows) {
+  const std::string f = Realm::shared().dir() + "/trace-shows-self-test.log";
+  std::filesystem::remove(f);
+  EXPECT_FALSE(trace_shows(f, "init_sec_context"));
+  std::ofstream(f) << "apx[1] 0.0 gss_init_sec_context target=host@localhost\n";
+  EXPECT_TRUE(trace_shows(f, "init_sec_context"));
+  EXPECT_FALSE(trace_shows(f, "accept_sec_context"));
+  std::filesystem::remove(f);
+}
+
+}  // namespace
+}  // namespace apx::test
