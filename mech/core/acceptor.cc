@@ -1,0 +1,277 @@
+// The acceptor's side of RFC 4121 §4.1: AP-REQ in, AP-REP (or KRB-ERROR) out.
+#include <openssl/crypto.h>
+
+#include <algorithm>
+
+#include "base/trace.h"
+#include "core/context.h"
+#include "core/oids.h"
+#include "token/ap_req.h"
+#include "token/framing.h"
+#include "token/gss_checksum.h"
+
+// MIT exports its replay-cache resolver without a public prototype; gss_acquire_cred_from's
+// "rcache" store key is served through it, as MIT's own mechanism does.
+extern "C" krb5_error_code k5_rc_resolve(krb5_context context, const char* name,
+                                         krb5_rcache* rc_out);
+
+namespace apx::core {
+
+using base::Minor;
+using base::Result;
+using base::Status;
+
+namespace {
+
+constexpr OM_uint32 kAcceptedFlags = GSS_C_DELEG_FLAG | GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG |
+                                     GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG |
+                                     GSS_C_DCE_STYLE | GSS_C_IDENTIFY_FLAG |
+                                     GSS_C_EXTENDED_ERROR_FLAG;
+
+bool all_zero(std::span<const uint8_t> b) {
+  return std::all_of(b.begin(), b.end(), [](uint8_t x) { return x == 0; });
+}
+
+// Which major status a libkrb5 failure of krb5_rd_req stands for.
+OM_uint32 rd_req_major(krb5_error_code code) {
+  switch (code) {
+    case KRB5KRB_AP_ERR_REPEAT:
+      return GSS_S_DUPLICATE_TOKEN;
+    case KRB5KRB_AP_ERR_TKT_EXPIRED:
+      return GSS_S_CREDENTIALS_EXPIRED;
+    case KRB5KRB_AP_ERR_BADVERSION:
+    case KRB5KRB_AP_ERR_MSG_TYPE:
+    case KRB5KRB_AP_ERR_BADDIRECTION:
+      return GSS_S_DEFECTIVE_TOKEN;
+    default:
+      break;
+  }
+  // ASN.1 decoding errors: the token is malformed.
+  if (code >= ERROR_TABLE_BASE_asn1 && code < ERROR_TABLE_BASE_asn1 + 256)
+    return GSS_S_DEFECTIVE_TOKEN;
+  return GSS_S_FAILURE;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Context>> Context::new_acceptor(std::shared_ptr<Cred> cred) {
+  if (!cred->can_accept()) return Status::no_cred(base::code(Minor::kCredNotAcceptor));
+  APX_TRY_ASSIGN(k5::Context k5, k5::Context::create());
+  std::unique_ptr<Context> ctx(new Context(std::move(k5), Role::kAcceptor));
+  ctx->cred_ = std::move(cred);
+  return ctx;
+}
+
+Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input) {
+  Step out;
+  if (state_ != State::kStart) {
+    out.status = Status::failure(Minor::kCtxAlreadyComplete);
+    return out;
+  }
+  auto framed = token::parse_framed(input);
+  if (!framed) {
+    out.status = framed.error();
+  } else if ((mech_ = token_mech(framed->oid)) == nullptr) {
+    out.status = Status::defective_token(Minor::kTokenWrongMech);
+  } else if (framed->tok_id != token::kTokApReq) {
+    out.status = Status::defective_token(Minor::kTokenWrongTokId);
+  } else {
+    out.status = accept_ap_req(cb, framed->body, out.token);
+  }
+  state_ = out.status.ok() ? State::kEstablished : State::kFailed;
+  return out;
+}
+
+Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t> ap_req,
+                              std::vector<uint8_t>& token) {
+  APX_TRY_ASSIGN(const uint32_t options, token::peek_ap_options(ap_req));
+  ap_options_ = static_cast<int32_t>(options);
+  krb5_context c = k5_.get();
+  krb5_auth_context raw_ac = nullptr;
+  krb5_error_code code = krb5_auth_con_init(c, &raw_ac);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot start the AP exchange");
+  ac_ = k5_.own<_krb5_auth_context, krb5_auth_con_free>(raw_ac);
+  (void)krb5_auth_con_setflags(c, raw_ac, KRB5_AUTH_CONTEXT_DO_SEQUENCE | KRB5_AUTH_CONTEXT_DO_TIME);
+
+  // The replay cache: the credential's ("rcache" store key) or the default one, which
+  // honours KRB5RCACHETYPE, KRB5RCACHENAME and KRB5RCACHEDIR.
+  krb5_rcache rc = nullptr;
+  const krb5_data piece{KV5M_DATA, 4, const_cast<char*>("host")};
+  code = cred_->rcache_name().empty() ? krb5_get_server_rcache(c, &piece, &rc)
+                                      : k5_rc_resolve(c, cred_->rcache_name().c_str(), &rc);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot open the replay cache");
+  (void)krb5_auth_con_setrcache(c, raw_ac, rc);  // closed with the auth context
+
+  k5::PrincipalPtr server(nullptr, {c});
+  const Name* want = cred_->acceptor_name();
+  if (want != nullptr && !want->any_host()) {
+    APX_TRY_ASSIGN(server, want->principal(k5_));
+  }
+  krb5_data in{};
+  in.data = const_cast<char*>(reinterpret_cast<const char*>(ap_req.data()));
+  in.length = static_cast<unsigned int>(ap_req.size());
+  krb5_flags ap_options = 0;
+  krb5_ticket* ticket = nullptr;
+  {
+    auto lock = cred_->lock();
+    code = krb5_rd_req(c, &raw_ac, &in, server.get(), cred_->keytab(), &ap_options, &ticket);
+  }
+  if (code != 0) {
+    if (options & AP_OPTS_MUTUAL_REQUIRED) token = krb_error_token(code);
+    base::trace("accept_sec_context: AP-REQ rejected (%d)", static_cast<int>(code));
+    return k5_.error(rd_req_major(code), code,
+                     "Cannot accept the AP-REQ with keytab " + cred_->keytab_name());
+  }
+  ticket_ = k5_.own<krb5_ticket, krb5_free_ticket>(ticket);
+  if (want != nullptr && want->any_host() && !want->matches_server(k5_, ticket->server)) {
+    if (options & AP_OPTS_MUTUAL_REQUIRED) token = krb_error_token(KRB5KRB_AP_ERR_NOT_US);
+    return k5_.error(GSS_S_FAILURE, KRB5KRB_AP_ERR_NOT_US,
+                     "The ticket is for " + k5_.unparse(ticket->server) + ", not for service " +
+                         want->service());
+  }
+  APX_TRY_ASSIGN(Name client, Name::from_principal(k5_, ticket->enc_part2->client));
+  initiator_name_ = std::move(client);
+  APX_TRY_ASSIGN(Name server_name, Name::from_principal(k5_, ticket->server));
+  acceptor_name_ = std::move(server_name);
+  endtime_ = ticket->enc_part2->times.endtime;
+
+  APX_TRY(check_authenticator(cb));
+  if (ap_options & AP_OPTS_MUTUAL_REQUIRED) flags_ |= GSS_C_MUTUAL_FLAG;
+  if (initiator_name_->anonymous()) flags_ |= GSS_C_ANON_FLAG;
+  APX_TRY(finish_keys());
+  if (flags_ & GSS_C_MUTUAL_FLAG) APX_TRY(build_ap_rep(token));
+  base::trace("accept_sec_context: accepted %s for %s, enctype %d, flags 0x%x%s",
+              initiator_name_->display().c_str(), acceptor_name_->display().c_str(),
+              static_cast<int>(ticket->enc_part2->session->enctype), flags_,
+              (flags_ & GSS_C_MUTUAL_FLAG) ? ", AP-REP sent" : "");
+  return Status::complete();
+}
+
+Status Context::check_authenticator(gss_channel_bindings_t cb) {
+  krb5_context c = k5_.get();
+  krb5_authenticator* auth = nullptr;
+  krb5_error_code code = krb5_auth_con_getauthenticator(c, ac_.get(), &auth);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the authenticator");
+  auto owned = k5_.own<krb5_authenticator, krb5_free_authenticator>(auth);
+  const krb5_checksum* ck = auth->checksum;
+  if (ck == nullptr || ck->checksum_type != token::kCksumTypeGss) {
+    // Lenient like MIT: an authenticator without the GSS checksum (old or non-GSS
+    // initiators) carries no flags and no channel bindings.
+    flags_ = GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG |
+             GSS_C_TRANS_FLAG;
+    return Status::complete();
+  }
+  APX_TRY_ASSIGN(token::GssChecksum gck,
+                 token::parse_gss_checksum({ck->contents, ck->length}));
+  flags_ = (gck.flags & kAcceptedFlags) | GSS_C_TRANS_FLAG;
+  // MIT's rules (1.19+): bindings are checked only when the acceptor supplies them and the
+  // initiator sent non-zero ones; a match earns GSS_C_CHANNEL_BOUND_FLAG.
+  if (cb != GSS_C_NO_CHANNEL_BINDINGS && !all_zero(gck.bnd)) {
+    APX_TRY_ASSIGN(const auto mine, channel_binding_hash(cb));
+    if (CRYPTO_memcmp(mine.data(), gck.bnd.data(), mine.size()) != 0)
+      return base::with_detail(Status::bad_bindings(Minor::kCksumBindingsMismatch),
+                               base::minor_text(base::code(Minor::kCksumBindingsMismatch)));
+    flags_ |= GSS_C_CHANNEL_BOUND_FLAG;
+  }
+  flags_ &= ~static_cast<OM_uint32>(GSS_C_DELEG_FLAG);
+  if ((gck.flags & GSS_C_DELEG_FLAG) && !gck.deleg.empty()) {
+    if (read_delegation(gck.deleg).ok()) flags_ |= GSS_C_DELEG_FLAG;
+  }
+  return Status::complete();
+}
+
+Status Context::read_delegation(std::span<const uint8_t> krb_cred) {
+  krb5_context c = k5_.get();
+  krb5_data in{};
+  in.data = const_cast<char*>(reinterpret_cast<const char*>(krb_cred.data()));
+  in.length = static_cast<unsigned int>(krb_cred.size());
+  // The KRB-CRED carries no timestamp worth a replay check: MIT reads it with the
+  // auth context's time and sequence checks off.
+  krb5_int32 saved = 0;
+  (void)krb5_auth_con_getflags(c, ac_.get(), &saved);
+  (void)krb5_auth_con_setflags(c, ac_.get(), 0);
+  krb5_creds** creds = nullptr;
+  krb5_error_code code = krb5_rd_cred(c, ac_.get(), &in, &creds, nullptr);
+  (void)krb5_auth_con_setflags(c, ac_.get(), saved);
+  if (code != 0 || creds == nullptr || creds[0] == nullptr) {
+    krb5_free_tgt_creds(c, creds);
+    base::trace("accept_sec_context: delegated credentials unreadable (%d)", static_cast<int>(code));
+    return Status::failure(Minor::kCksumDelegation);
+  }
+  APX_TRY_ASSIGN(k5::Context dk5, k5::Context::create());
+  krb5_ccache cc = nullptr;
+  code = krb5_cc_new_unique(dk5.get(), "MEMORY", nullptr, &cc);
+  if (code == 0) code = krb5_cc_initialize(dk5.get(), cc, creds[0]->client);
+  for (size_t i = 0; code == 0 && creds[i] != nullptr; ++i)
+    code = krb5_cc_store_cred(dk5.get(), cc, creds[i]);
+  const krb5_timestamp end = creds[0]->times.endtime;
+  auto client = Name::from_principal(k5_, creds[0]->client);
+  krb5_free_tgt_creds(c, creds);
+  if (code != 0 || !client) {
+    if (cc != nullptr) (void)krb5_cc_destroy(dk5.get(), cc);
+    return Status::failure(Minor::kCksumDelegation);
+  }
+  auto owned_cc = dk5.own<_krb5_ccache, krb5_cc_close>(cc);
+  APX_TRY_ASSIGN(delegated_, Cred::from_delegation(std::move(dk5), std::move(owned_cc),
+                                                   std::move(*client), end));
+  return Status::complete();
+}
+
+Status Context::finish_keys() {
+  krb5_context c = k5_.get();
+  // RFC 4121 §2: the initiator's subkey, or the ticket's session key when there is none.
+  // Read before krb5_mk_rep, which replaces the auth context's subkeys with its own.
+  krb5_keyblock* key = nullptr;
+  krb5_error_code code = krb5_auth_con_getrecvsubkey(c, ac_.get(), &key);
+  if (code != 0 || key == nullptr) code = krb5_copy_keyblock(c, ticket_->enc_part2->session, &key);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the context key");
+  ctx_key_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(key);
+  krb5_int32 seq = 0;
+  (void)krb5_auth_con_getremoteseqnumber(c, ac_.get(), &seq);
+  recv_seq_ = static_cast<uint32_t>(seq);
+  send_seq_ = recv_seq_;  // without an AP-REP, MIT starts both directions here
+  return Status::complete();
+}
+
+Status Context::build_ap_rep(std::vector<uint8_t>& token) {
+  krb5_context c = k5_.get();
+  // RFC 4121 §2: the acceptor asserts its own subkey in the AP-REP.
+  krb5_int32 flags = 0;
+  (void)krb5_auth_con_getflags(c, ac_.get(), &flags);
+  (void)krb5_auth_con_setflags(c, ac_.get(), flags | KRB5_AUTH_CONTEXT_USE_SUBKEY);
+  k5::Data rep(c);
+  krb5_error_code code = krb5_mk_rep(c, ac_.get(), rep.get());
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot build the AP-REP");
+  krb5_keyblock* subkey = nullptr;
+  code = krb5_auth_con_getsendsubkey(c, ac_.get(), &subkey);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the acceptor subkey");
+  acceptor_subkey_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(subkey);
+  krb5_int32 seq = 0;
+  (void)krb5_auth_con_getlocalseqnumber(c, ac_.get(), &seq);
+  send_seq_ = static_cast<uint32_t>(seq);
+  token = token::build_framed(oid_bytes(*mech_), token::kTokApRep, rep.span());
+  return Status::complete();
+}
+
+std::vector<uint8_t> Context::krb_error_token(krb5_error_code code) const {
+  // MIT: error codes outside the protocol's range become KRB_ERR_GENERIC (60).
+  krb5_error err{};
+  int32_t proto = code - ERROR_TABLE_BASE_krb5;
+  if (proto < 0 || proto > 128) proto = 60;  // KRB_ERR_GENERIC
+  err.error = static_cast<krb5_ui_4>(proto);
+  (void)krb5_us_timeofday(k5_.get(), &err.stime, &err.susec);
+  krb5_principal server = nullptr;
+  if (cred_->acceptor_name() != nullptr) {
+    auto p = cred_->acceptor_name()->principal(k5_);
+    if (p) server = p->release();
+  }
+  if (server == nullptr && krb5_parse_name(k5_.get(), "unknown", &server) != 0) return {};
+  err.server = server;
+  k5::Data out(k5_.get());
+  code = krb5_mk_error(k5_.get(), &err, out.get());
+  krb5_free_principal(k5_.get(), server);
+  if (code != 0) return {};
+  return token::build_framed(oid_bytes(*mech_), token::kTokKrbError, out.span());
+}
+
+}  // namespace apx::core

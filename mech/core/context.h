@@ -1,0 +1,104 @@
+// apx::core::Context — one GSS security context, initiator or acceptor (RFC 4121 §4.1).
+#pragma once
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "base/result.h"
+#include "core/cred.h"
+#include "core/name.h"
+#include "krb5/k5.h"
+
+namespace apx::core {
+
+enum class Role { kInitiator, kAcceptor };
+
+// What one establishment step hands back: the major status (COMPLETE or CONTINUE_NEEDED
+// on success, an error otherwise) and the token for the peer, which may exist on failure
+// too (a KRB-ERROR).
+struct Step {
+  base::Status status;
+  std::vector<uint8_t> token;
+};
+
+class Context {
+ public:
+  // gss_init_sec_context, first and later calls.
+  static base::Result<std::unique_ptr<Context>> new_initiator(std::shared_ptr<Cred> cred,
+                                                              const Name& target,
+                                                              const gss_OID_desc& mech,
+                                                              OM_uint32 req_flags,
+                                                              OM_uint32 time_req);
+  static base::Result<std::unique_ptr<Context>> new_acceptor(std::shared_ptr<Cred> cred);
+
+  // Initiator: produce the AP-REQ token (first call) or process the AP-REP / KRB-ERROR.
+  Step init_step(gss_channel_bindings_t cb, std::span<const uint8_t> input);
+  // Acceptor: process the AP-REQ, answer with an AP-REP when mutual was asked.
+  Step accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input);
+
+  [[nodiscard]] Role role() const { return role_; }
+  [[nodiscard]] bool established() const { return state_ == State::kEstablished; }
+  [[nodiscard]] OM_uint32 flags() const;
+  [[nodiscard]] const gss_OID_desc& mech() const { return *mech_; }
+  // Seconds until the ticket expires (0 when it has).
+  [[nodiscard]] OM_uint32 lifetime() const;
+  [[nodiscard]] const std::optional<Name>& initiator_name() const { return initiator_name_; }
+  [[nodiscard]] const std::optional<Name>& acceptor_name() const { return acceptor_name_; }
+  // Credentials delegated by the initiator (acceptor side), handed out once.
+  [[nodiscard]] std::shared_ptr<Cred> take_delegated() { return std::move(delegated_); }
+
+  // Keys and sequence numbers (RFC 4121 §2, §4.2): for the per-message layer.
+  [[nodiscard]] const krb5_keyblock* context_key() const { return ctx_key_.get(); }
+  [[nodiscard]] const krb5_keyblock* acceptor_subkey() const { return acceptor_subkey_.get(); }
+  [[nodiscard]] uint64_t initial_send_seq() const { return send_seq_; }
+  [[nodiscard]] uint64_t initial_recv_seq() const { return recv_seq_; }
+  [[nodiscard]] const k5::Context& k5() const { return k5_; }
+
+ private:
+  enum class State { kStart, kWantApRep, kEstablished, kFailed };
+  Context(k5::Context k5, Role role) : k5_(std::move(k5)), role_(role) {}
+
+  base::Status build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& token);
+  base::Status read_ap_rep(std::span<const uint8_t> body);
+  base::Status read_krb_error(std::span<const uint8_t> body);
+  base::Status get_service_ticket(k5::CredsPtr& out);
+  base::Status accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t> ap_req,
+                             std::vector<uint8_t>& token);
+  base::Status check_authenticator(gss_channel_bindings_t cb);
+  base::Status read_delegation(std::span<const uint8_t> krb_cred);
+  base::Status build_ap_rep(std::vector<uint8_t>& token);
+  [[nodiscard]] std::vector<uint8_t> krb_error_token(krb5_error_code code) const;
+  base::Status finish_keys();
+
+  k5::Context k5_;  // first: everything below may hold it
+  Role role_;
+  State state_ = State::kStart;
+  const gss_OID_desc* mech_ = nullptr;
+  std::shared_ptr<Cred> cred_;
+  std::optional<Name> target_;
+  std::optional<Name> initiator_name_;
+  std::optional<Name> acceptor_name_;
+  k5::AuthContextPtr ac_{nullptr, {}};
+  k5::KeyblockPtr ctx_key_{nullptr, {}};
+  k5::KeyblockPtr acceptor_subkey_{nullptr, {}};
+  k5::TicketPtr ticket_{nullptr, {}};
+  std::shared_ptr<Cred> delegated_;
+  OM_uint32 req_flags_ = 0;
+  OM_uint32 flags_ = 0;
+  krb5_timestamp endtime_ = 0;
+  uint64_t send_seq_ = 0;
+  uint64_t recv_seq_ = 0;
+  int32_t ap_options_ = 0;
+};
+
+// RFC 4121 §4.1.1.2: the MD5 hash of the channel bindings, or all zeros for none.
+[[nodiscard]] base::Result<std::array<uint8_t, 16>> channel_binding_hash(
+    gss_channel_bindings_t cb);
+
+}  // namespace apx::core

@@ -1,0 +1,222 @@
+#include "core/cred.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "base/trace.h"
+
+namespace apx::core {
+
+using base::Minor;
+using base::Result;
+using base::Status;
+
+namespace {
+
+std::mutex g_identity_mu;
+std::string g_acceptor_identity;
+thread_local std::string t_ccache_name;
+
+std::string ccache_full_name(const k5::Context& k5, krb5_ccache cc) {
+  char* n = nullptr;
+  if (krb5_cc_get_full_name(k5.get(), cc, &n) != 0) return "(unknown ccache)";
+  std::string s = n;
+  krb5_free_string(k5.get(), n);
+  return s;
+}
+
+std::string keytab_full_name(const k5::Context& k5, krb5_keytab kt) {
+  char buf[1024];
+  if (krb5_kt_get_name(k5.get(), kt, buf, sizeof buf) != 0) return "(unknown keytab)";
+  return buf;
+}
+
+std::string time_text(krb5_timestamp t) {
+  const time_t tt = static_cast<time_t>(static_cast<uint32_t>(t));
+  struct tm tm {};
+  char buf[64];
+  gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string set_thread_ccache_name(std::string name) {
+  return std::exchange(t_ccache_name, std::move(name));
+}
+std::string thread_ccache_name() { return t_ccache_name; }
+
+void set_acceptor_identity(std::string keytab) {
+  std::lock_guard<std::mutex> l(g_identity_mu);
+  g_acceptor_identity = std::move(keytab);
+}
+std::string acceptor_identity() {
+  std::lock_guard<std::mutex> l(g_identity_mu);
+  return g_acceptor_identity;
+}
+
+Result<std::shared_ptr<Cred>> Cred::acquire(const Name* desired, gss_cred_usage_t usage,
+                                            const CredStore& store) {
+  if (usage != GSS_C_INITIATE && usage != GSS_C_ACCEPT && usage != GSS_C_BOTH)
+    return Status::failure(Minor::kCredUsageInvalid);
+  APX_TRY_ASSIGN(k5::Context ctx, k5::Context::create());
+  std::shared_ptr<Cred> cred(new Cred(std::move(ctx)));
+  cred->usage_ = usage;
+  cred->rcache_name_ = store.rcache;
+  if (usage != GSS_C_ACCEPT) APX_TRY(cred->acquire_initiator(desired, store));
+  if (usage != GSS_C_INITIATE) APX_TRY(cred->acquire_acceptor(desired, store));
+  return cred;
+}
+
+Status Cred::acquire_initiator(const Name* desired, const CredStore& store) {
+  krb5_context c = k5_.get();
+  krb5_ccache raw = nullptr;
+  krb5_error_code code = 0;
+  std::string chosen = store.ccache.empty() ? thread_ccache_name() : store.ccache;
+  k5::PrincipalPtr want(nullptr, {c});
+  if (desired != nullptr) {
+    APX_TRY_ASSIGN(want, desired->principal(k5_));
+  }
+  if (!chosen.empty()) {
+    code = krb5_cc_resolve(c, chosen.c_str(), &raw);
+  } else if (want) {
+    // A ccache collection (DIR:, KEYRING:, KCM:) may hold tickets for several clients.
+    code = krb5_cc_cache_match(c, want.get(), &raw);
+    if (code == KRB5_CC_NOTFOUND)
+      return k5_.error(GSS_S_NO_CRED, code,
+                       "No Kerberos tickets for " + desired->display() +
+                           " in any credential cache: run 'kinit " + desired->display() + "'");
+  } else {
+    code = krb5_cc_default(c, &raw);
+  }
+  if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot open the credential cache");
+  ccache_ = k5_.own<_krb5_ccache, krb5_cc_close>(raw);
+  ccache_name_ = ccache_full_name(k5_, raw);
+
+  krb5_principal client = nullptr;
+  code = krb5_cc_get_principal(c, raw, &client);
+  if (code != 0)
+    return k5_.error(GSS_S_NO_CRED, code,
+                     "No Kerberos credentials in " + ccache_name_ +
+                         ": run kinit (or set KRB5CCNAME to the cache that holds your tickets)");
+  auto owned_client = k5_.own<krb5_principal_data, krb5_free_principal>(client);
+  if (want && !krb5_principal_compare(c, want.get(), client))
+    return k5_.error(GSS_S_NO_CRED, KRB5_CC_NOTFOUND,
+                     "The credential cache " + ccache_name_ + " holds tickets for " +
+                         k5_.unparse(client) + ", not " + desired->display());
+  APX_TRY_ASSIGN(Name n, Name::from_principal(k5_, client));
+  name_ = std::move(n);
+  APX_TRY(check_ticket_expiry());
+  base::trace("acquire_cred: initiator %s from %s", name_->display().c_str(),
+              ccache_name_.c_str());
+  return Status::complete();
+}
+
+Status Cred::check_ticket_expiry() {
+  // MIT: the credential lives as long as the client's TGT, or, without a TGT, as long as
+  // the longest-lived ticket in the cache.
+  krb5_context c = k5_.get();
+  krb5_cc_cursor cur = nullptr;
+  krb5_error_code code = krb5_cc_start_seq_get(c, ccache_.get(), &cur);
+  if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot read " + ccache_name_);
+  krb5_timestamp tgt_end = 0, max_end = 0;
+  bool any = false;
+  krb5_principal client = nullptr;
+  (void)krb5_cc_get_principal(c, ccache_.get(), &client);
+  auto owned_client = k5_.own<krb5_principal_data, krb5_free_principal>(client);
+  krb5_creds creds;
+  while (krb5_cc_next_cred(c, ccache_.get(), &cur, &creds) == 0) {
+    const bool config = krb5_is_config_principal(c, creds.server) != 0;
+    if (!config) {
+      any = true;
+      max_end = std::max(max_end, creds.times.endtime);
+      const krb5_principal s = creds.server;
+      if (client != nullptr && s->length == 2 &&
+          std::string_view(s->data[0].data, s->data[0].length) == KRB5_TGS_NAME &&
+          std::string_view(s->data[1].data, s->data[1].length) ==
+              std::string_view(client->realm.data, client->realm.length))
+        tgt_end = creds.times.endtime;
+    }
+    krb5_free_cred_contents(c, &creds);
+  }
+  (void)krb5_cc_end_seq_get(c, ccache_.get(), &cur);
+  if (!any)
+    return k5_.error(GSS_S_NO_CRED, KRB5_CC_NOTFOUND,
+                     "The credential cache " + ccache_name_ + " holds no tickets: run kinit");
+  expiry_ = tgt_end != 0 ? tgt_end : max_end;
+  krb5_timestamp now = 0;
+  (void)krb5_timeofday(c, &now);
+  if (static_cast<uint32_t>(expiry_) <= static_cast<uint32_t>(now))
+    return k5_.error(GSS_S_CREDENTIALS_EXPIRED, KRB5KRB_AP_ERR_TKT_EXPIRED,
+                     "The Kerberos tickets of " + (name_ ? name_->display() : std::string()) +
+                         " in " + ccache_name_ + " expired at " + time_text(expiry_) +
+                         ": run kinit to get new ones");
+  return Status::complete();
+}
+
+Status Cred::acquire_acceptor(const Name* desired, const CredStore& store) {
+  krb5_context c = k5_.get();
+  std::string chosen = store.keytab.empty() ? acceptor_identity() : store.keytab;
+  krb5_keytab raw = nullptr;
+  krb5_error_code code = chosen.empty() ? krb5_kt_default(c, &raw)
+                                        : krb5_kt_resolve(c, chosen.c_str(), &raw);
+  if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot open the keytab");
+  keytab_ = k5_.own<_krb5_kt, krb5_kt_close>(raw);
+  keytab_name_ = keytab_full_name(k5_, raw);
+  code = krb5_kt_have_content(c, raw);
+  if (code != 0)
+    return k5_.error(GSS_S_NO_CRED, code,
+                     "The keytab " + keytab_name_ +
+                         " is missing or empty: point KRB5_KTNAME at the service's keytab");
+  if (desired != nullptr && !desired->any_host()) {
+    APX_TRY_ASSIGN(k5::PrincipalPtr want, desired->principal(k5_));
+    krb5_kt_cursor cur;
+    code = krb5_kt_start_seq_get(c, raw, &cur);
+    if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot read the keytab " + keytab_name_);
+    bool found = false;
+    krb5_keytab_entry e;
+    while (!found && krb5_kt_next_entry(c, raw, &e, &cur) == 0) {
+      found = desired->matches_server(k5_, e.principal);
+      krb5_free_keytab_entry_contents(c, &e);
+    }
+    (void)krb5_kt_end_seq_get(c, raw, &cur);
+    if (!found)
+      return k5_.error(GSS_S_NO_CRED, KRB5_KT_NOTFOUND,
+                       "No key for " + desired->display() + " in keytab " + keytab_name_ +
+                           ": add it with kadmin's ktadd, or point KRB5_KTNAME at the right "
+                           "keytab");
+  }
+  if (desired != nullptr) acceptor_name_ = *desired;
+  if (!name_ && desired != nullptr) name_ = *desired;
+  base::trace("acquire_cred: acceptor %s from %s",
+              desired ? desired->display().c_str() : "(any principal)", keytab_name_.c_str());
+  return Status::complete();
+}
+
+OM_uint32 Cred::initiator_lifetime() const {
+  if (!ccache_) return 0;
+  krb5_timestamp now = 0;
+  (void)krb5_timeofday(k5_.get(), &now);
+  const int64_t left = static_cast<int64_t>(static_cast<uint32_t>(expiry_)) -
+                       static_cast<int64_t>(static_cast<uint32_t>(now));
+  return left > 0 ? static_cast<OM_uint32>(left) : 0;
+}
+
+OM_uint32 Cred::lifetime() const {
+  return can_initiate() ? initiator_lifetime() : GSS_C_INDEFINITE;
+}
+
+Result<std::shared_ptr<Cred>> Cred::from_delegation(k5::Context ctx, k5::CcachePtr cc, Name client,
+                                                    krb5_timestamp end) {
+  std::shared_ptr<Cred> cred(new Cred(std::move(ctx)));
+  cred->usage_ = GSS_C_INITIATE;
+  cred->ccache_name_ = ccache_full_name(cred->k5_, cc.get());
+  // The ccache's deleter holds the context it was made in, which `cred` now owns.
+  cred->ccache_ = cred->k5_.own<_krb5_ccache, krb5_cc_close>(cc.release());
+  cred->name_ = std::move(client);
+  cred->expiry_ = end;
+  return cred;
+}
+
+}  // namespace apx::core

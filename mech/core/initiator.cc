@@ -1,0 +1,223 @@
+// The initiator's side of RFC 4121 §4.1: AP-REQ out, AP-REP (or KRB-ERROR) in.
+#include <cstdlib>
+#include <cstring>
+
+#include "base/trace.h"
+#include "core/context.h"
+#include "core/oids.h"
+#include "token/framing.h"
+#include "token/gss_checksum.h"
+
+namespace apx::core {
+
+using base::Minor;
+using base::Result;
+using base::Status;
+
+namespace {
+
+// Flags an initiator may ask for and send in the checksum (RFC 4121 §4.1.1.1, plus the
+// DCE-style, identify and extended-error flags of RFC 4757 and MIT).
+constexpr OM_uint32 kSendableFlags = GSS_C_DELEG_FLAG | GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG |
+                                     GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG |
+                                     GSS_C_DCE_STYLE | GSS_C_IDENTIFY_FLAG |
+                                     GSS_C_EXTENDED_ERROR_FLAG;
+
+struct ChecksumInput {
+  std::array<uint8_t, 16> bnd{};
+  uint32_t flags = 0;
+};
+
+// libkrb5 calls this from krb5_mk_req_extended, once the initiator subkey exists, for the
+// contents of the 0x8003 authenticator checksum.
+krb5_error_code KRB5_CALLCONV make_checksum(krb5_context, krb5_auth_context, void* arg,
+                                            krb5_data** out) {
+  const auto* in = static_cast<const ChecksumInput*>(arg);
+  const std::vector<uint8_t> body = token::build_gss_checksum(in->bnd, in->flags, {});
+  if (body.empty()) return KRB5KRB_ERR_GENERIC;
+  // Freed by libkrb5 with krb5_free_data (free).
+  auto* d = static_cast<krb5_data*>(std::calloc(1, sizeof(krb5_data)));
+  if (d == nullptr) return ENOMEM;
+  d->data = static_cast<char*>(std::malloc(body.size()));
+  if (d->data == nullptr) {
+    std::free(d);
+    return ENOMEM;
+  }
+  std::memcpy(d->data, body.data(), body.size());
+  d->length = static_cast<unsigned int>(body.size());
+  d->magic = KV5M_DATA;
+  *out = d;
+  return 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Context>> Context::new_initiator(std::shared_ptr<Cred> cred,
+                                                        const Name& target,
+                                                        const gss_OID_desc& mech,
+                                                        OM_uint32 req_flags, OM_uint32 time_req) {
+  (void)time_req;  // tickets come from the ccache as they are, like MIT
+  if (!cred->can_initiate()) return Status::no_cred(base::code(Minor::kCredNotInitiator));
+  APX_TRY_ASSIGN(k5::Context k5, k5::Context::create());
+  std::unique_ptr<Context> ctx(new Context(std::move(k5), Role::kInitiator));
+  ctx->cred_ = std::move(cred);
+  ctx->target_ = target;
+  ctx->mech_ = &mech;
+  ctx->initiator_name_ = ctx->cred_->name();
+  ctx->req_flags_ = req_flags;
+  return ctx;
+}
+
+Step Context::init_step(gss_channel_bindings_t cb, std::span<const uint8_t> input) {
+  Step out;
+  if (state_ == State::kStart) {
+    if (!input.empty()) {
+      out.status = Status::defective_token(Minor::kTokenUnexpected);
+    } else {
+      out.status = build_ap_req(cb, out.token);
+      if (out.status.ok()) {
+        out.status = state_ == State::kEstablished ? Status::complete() : Status::continue_needed();
+      }
+    }
+  } else if (state_ == State::kWantApRep) {
+    auto framed = token::parse_framed(input);
+    if (!framed) {
+      out.status = framed.error();
+    } else if (token_mech(framed->oid) != mech_) {
+      out.status = Status::defective_token(Minor::kTokenWrongMech);
+    } else if (framed->tok_id == token::kTokApRep) {
+      out.status = read_ap_rep(framed->body);
+    } else if (framed->tok_id == token::kTokKrbError) {
+      out.status = read_krb_error(framed->body);
+    } else {
+      out.status = Status::defective_token(Minor::kTokenWrongTokId);
+    }
+  } else {
+    out.status = Status::failure(Minor::kCtxAlreadyComplete);
+  }
+  if (!out.status.ok()) state_ = State::kFailed;
+  return out;
+}
+
+Status Context::get_service_ticket(k5::CredsPtr& out) {
+  auto lock = cred_->lock();
+  krb5_context c = k5_.get();
+  APX_TRY_ASSIGN(k5::PrincipalPtr server, target_->principal(k5_));
+  krb5_principal client = nullptr;
+  krb5_error_code code = krb5_cc_get_principal(c, cred_->ccache(), &client);
+  if (code != 0)
+    return k5_.error(GSS_S_NO_CRED, code, "No Kerberos credentials in " + cred_->ccache_name());
+  auto owned_client = k5_.own<krb5_principal_data, krb5_free_principal>(client);
+  krb5_creds in{};
+  in.client = client;
+  in.server = server.get();
+  krb5_creds* result = nullptr;
+  code = krb5_get_credentials(c, 0, cred_->ccache(), &in, &result);
+  if (code != 0) {
+    const OM_uint32 major =
+        code == KRB5KRB_AP_ERR_TKT_EXPIRED ? GSS_S_CREDENTIALS_EXPIRED : GSS_S_FAILURE;
+    return k5_.error(major, code,
+                     "Cannot get a ticket for " + target_->display() + " as " +
+                         k5_.unparse(client));
+  }
+  out = k5_.own<krb5_creds, krb5_free_creds>(result);
+  return Status::complete();
+}
+
+Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& token) {
+  krb5_context c = k5_.get();
+  k5::CredsPtr creds(nullptr, {c});
+  APX_TRY(get_service_ticket(creds));
+  APX_TRY_ASSIGN(Name acceptor, Name::from_principal(k5_, creds->server));
+  acceptor_name_ = std::move(acceptor);
+  endtime_ = creds->times.endtime;
+
+  // RFC 4121 §4.1.1.1 and MIT: confidentiality and integrity are always offered unless
+  // the credential asks not to (GSS_KRB5_CRED_NO_CI_FLAGS_X); DCE style implies mutual.
+  flags_ = req_flags_ & kSendableFlags;
+  if (flags_ & GSS_C_DCE_STYLE) flags_ |= GSS_C_MUTUAL_FLAG;
+  if (!cred_->no_ci_flags()) flags_ |= GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
+  // Delegation is not offered yet: the flag is cleared, as MIT does when it cannot
+  // forward the TGT.
+  flags_ &= ~static_cast<OM_uint32>(GSS_C_DELEG_FLAG);
+
+  ChecksumInput ck;
+  APX_TRY_ASSIGN(ck.bnd, channel_binding_hash(cb));
+  ck.flags = flags_;
+
+  krb5_auth_context raw_ac = nullptr;
+  krb5_error_code code = krb5_auth_con_init(c, &raw_ac);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot start the AP exchange");
+  ac_ = k5_.own<_krb5_auth_context, krb5_auth_con_free>(raw_ac);
+  // Sequence numbers in the authenticator (RFC 4121 §4.2.6 starts from them).
+  (void)krb5_auth_con_setflags(c, raw_ac, KRB5_AUTH_CONTEXT_DO_SEQUENCE);
+  (void)krb5_auth_con_set_req_cksumtype(c, raw_ac, token::kCksumTypeGss);
+  (void)krb5_auth_con_set_checksum_func(c, raw_ac, make_checksum, &ck);
+
+  ap_options_ = AP_OPTS_USE_SUBKEY;
+  if (flags_ & GSS_C_MUTUAL_FLAG) ap_options_ |= AP_OPTS_MUTUAL_REQUIRED;
+  k5::Data ap_req(c);
+  code = krb5_mk_req_extended(c, &raw_ac, ap_options_, nullptr, creds.get(), ap_req.get());
+  (void)krb5_auth_con_set_checksum_func(c, raw_ac, nullptr, nullptr);
+  if (code != 0)
+    return k5_.error(GSS_S_FAILURE, code, "Cannot build the AP-REQ for " + target_->display());
+
+  krb5_keyblock* subkey = nullptr;
+  code = krb5_auth_con_getsendsubkey(c, raw_ac, &subkey);
+  if (code != 0 || subkey == nullptr) code = krb5_copy_keyblock(c, &creds->keyblock, &subkey);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the initiator subkey");
+  ctx_key_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(subkey);
+  krb5_int32 seq = 0;
+  (void)krb5_auth_con_getlocalseqnumber(c, raw_ac, &seq);
+  send_seq_ = static_cast<uint32_t>(seq);
+  recv_seq_ = send_seq_;  // without an AP-REP both directions start here (MIT)
+
+  token = token::build_framed(oid_bytes(*mech_), token::kTokApReq, ap_req.span());
+  base::trace("init_sec_context: AP-REQ for %s as %s, enctype %d, flags 0x%x, %zu bytes",
+              acceptor_name_->display().c_str(),
+              initiator_name_ ? initiator_name_->display().c_str() : "?",
+              static_cast<int>(creds->keyblock.enctype), flags_, token.size());
+  state_ = (flags_ & GSS_C_MUTUAL_FLAG) ? State::kWantApRep : State::kEstablished;
+  return Status::complete();
+}
+
+Status Context::read_ap_rep(std::span<const uint8_t> body) {
+  krb5_context c = k5_.get();
+  krb5_data in{};
+  in.data = const_cast<char*>(reinterpret_cast<const char*>(body.data()));
+  in.length = static_cast<unsigned int>(body.size());
+  krb5_ap_rep_enc_part* rep = nullptr;
+  const krb5_error_code code = krb5_rd_rep(c, ac_.get(), &in, &rep);
+  if (code != 0)
+    return k5_.error(GSS_S_FAILURE, code, "The acceptor's AP-REP does not verify");
+  auto owned = k5_.own<krb5_ap_rep_enc_part, krb5_free_ap_rep_enc_part>(rep);
+  recv_seq_ = static_cast<uint32_t>(rep->seq_number);
+  if (rep->subkey != nullptr) {
+    // RFC 4121 §2: the acceptor asserted a subkey; per-message tokens use it.
+    krb5_keyblock* k = nullptr;
+    if (krb5_copy_keyblock(c, rep->subkey, &k) != 0) return Status::no_memory();
+    acceptor_subkey_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(k);
+  }
+  state_ = State::kEstablished;
+  base::trace("init_sec_context: AP-REP verified, acceptor subkey %s",
+              acceptor_subkey_ ? "asserted" : "absent");
+  return Status::complete();
+}
+
+Status Context::read_krb_error(std::span<const uint8_t> body) {
+  krb5_context c = k5_.get();
+  krb5_data in{};
+  in.data = const_cast<char*>(reinterpret_cast<const char*>(body.data()));
+  in.length = static_cast<unsigned int>(body.size());
+  krb5_error* err = nullptr;
+  krb5_error_code code = krb5_rd_error(c, &in, &err);
+  if (code != 0) return Status::defective_token(Minor::kTokenTruncated);
+  auto owned = k5_.own<krb5_error, krb5_free_error>(err);
+  // MIT: the KRB-ERROR's code becomes the minor status, with GSS_S_FAILURE.
+  code = err->error != 0 ? static_cast<krb5_error_code>(err->error) + ERROR_TABLE_BASE_krb5
+                         : KRB5KRB_ERR_GENERIC;
+  base::trace("init_sec_context: acceptor answered KRB-ERROR %d", static_cast<int>(err->error));
+  return k5_.error(GSS_S_FAILURE, code, "The acceptor rejected the authentication");
+}
+
+}  // namespace apx::core

@@ -1,0 +1,203 @@
+#include "core/name.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include <algorithm>
+#include <string_view>
+
+#include "base/trace.h"
+#include "core/oids.h"
+#include "token/reader.h"
+#include "token/writer.h"
+
+namespace apx::core {
+
+using base::Minor;
+using base::Result;
+using base::Status;
+
+namespace {
+
+constexpr uint16_t kTokExportName = 0x0401;  // RFC 2743 §3.2
+constexpr uint8_t kTagOid = 0x06;
+
+std::string_view as_text(std::span<const uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+}  // namespace
+
+Result<Name> Name::from_principal(const k5::Context& ctx, krb5_const_principal p) {
+  Name n;
+  n.name_type_ = p->type;
+  n.realm_empty_ = p->realm.length == 0;
+  n.anonymous_ = krb5_principal_compare(ctx.get(), p, krb5_anonymous_principal()) != 0;
+  n.enterprise_ = p->type == KRB5_NT_ENTERPRISE_PRINCIPAL;
+  char* s = nullptr;
+  const int flags = n.realm_empty_ ? KRB5_PRINCIPAL_UNPARSE_NO_REALM : 0;
+  const krb5_error_code code = krb5_unparse_name_flags(ctx.get(), p, flags, &s);
+  if (code != 0) return ctx.error(GSS_S_FAILURE, code, "Cannot display a principal");
+  n.text_ = s;
+  krb5_free_unparsed_name(ctx.get(), s);
+  if (p->type == KRB5_NT_SRV_HST && p->length >= 1)
+    n.service_.assign(p->data[0].data, p->data[0].length);
+  return n;
+}
+
+Result<Name> Name::import_principal(std::string_view text, int parse_flags) {
+  APX_TRY_ASSIGN(k5::Context ctx, k5::Context::create());
+  const std::string s(text);
+  if (s.find('\0') != std::string::npos) return Status::bad_name(Minor::kNameSyntax);
+  krb5_principal raw = nullptr;
+  const krb5_error_code code = krb5_parse_name_flags(ctx.get(), s.c_str(), parse_flags, &raw);
+  if (code != 0) return ctx.error(GSS_S_BAD_NAME, code, "Cannot parse the name '" + s + "'");
+  auto p = ctx.own<krb5_principal_data, krb5_free_principal>(raw);
+  Name n;
+  n.enterprise_ = (parse_flags & KRB5_PRINCIPAL_PARSE_ENTERPRISE) != 0;
+  n.name_type_ = p->type;
+  n.realm_empty_ = p->realm.length == 0;
+  n.text_ = ctx.unparse(p.get());
+  if (krb5_principal_compare(ctx.get(), p.get(), krb5_anonymous_principal())) n.anonymous_ = true;
+  return n;
+}
+
+Result<Name> Name::import_hostbased(std::string_view text) {
+  // RFC 2743 §4.1: "service@hostname"; the host may be omitted ("service").
+  const size_t at = text.find('@');
+  const std::string service(text.substr(0, at));
+  std::string host = at == std::string_view::npos ? std::string() : std::string(text.substr(at + 1));
+  if (service.empty() || service.find('\0') != std::string::npos ||
+      host.find('\0') != std::string::npos)
+    return Status::bad_name(Minor::kNameSyntax);
+  APX_TRY_ASSIGN(k5::Context ctx, k5::Context::create());
+  krb5_principal raw = nullptr;
+  // krb5_sname_to_principal applies krb5.conf's dns_canonicalize_hostname, rdns and
+  // qualify_shortname, and finds the realm from [domain_realm] (or leaves it to referrals).
+  // With no host it uses the local host name, as MIT does for initiators.
+  const krb5_error_code code = krb5_sname_to_principal(
+      ctx.get(), host.empty() ? nullptr : host.c_str(), service.c_str(), KRB5_NT_SRV_HST, &raw);
+  if (code != 0)
+    return ctx.error(GSS_S_BAD_NAME, code,
+                     "Cannot make a principal for service '" + service + "' on host '" +
+                         (host.empty() ? std::string("(local host)") : host) + "'");
+  auto p = ctx.own<krb5_principal_data, krb5_free_principal>(raw);
+  Name n;
+  n.name_type_ = KRB5_NT_SRV_HST;
+  n.realm_empty_ = p->realm.length == 0;
+  n.any_host_ = host.empty();
+  n.service_ = service;
+  char* s = nullptr;
+  const int flags = n.realm_empty_ ? KRB5_PRINCIPAL_UNPARSE_NO_REALM : 0;
+  if (krb5_unparse_name_flags(ctx.get(), p.get(), flags, &s) != 0)
+    return Status::bad_name(Minor::kNameSyntax);
+  n.text_ = s;
+  krb5_free_unparsed_name(ctx.get(), s);
+  return n;
+}
+
+Result<Name> Name::import_exported(std::span<const uint8_t> token) {
+  // RFC 2743 §3.2: 04 01 | OID length (2, BE) | DER OID | name length (4, BE) | name.
+  token::Reader r(token);
+  uint16_t tok_id = 0, oid_len = 0;
+  uint32_t name_len = 0;
+  std::span<const uint8_t> oid_der, name;
+  if (!r.u16be(tok_id) || tok_id != kTokExportName || !r.u16be(oid_len))
+    return Status::bad_name(Minor::kNameExportFormat);
+  token::Reader oid_r;
+  std::span<const uint8_t> oid_tlv;
+  if (!r.bytes(oid_len, oid_tlv)) return Status::bad_name(Minor::kNameExportFormat);
+  token::Reader tlv(oid_tlv);
+  if (!tlv.der_bytes(kTagOid, oid_der) || !tlv.at_end())
+    return Status::bad_name(Minor::kNameExportFormat);
+  if (token_mech(oid_der) == nullptr) return Status::bad_name(Minor::kNameExportWrongMech);
+  if (!r.u32be(name_len) || !r.bytes(name_len, name) || !r.at_end())
+    return Status::bad_name(Minor::kNameExportFormat);
+  return import_principal(as_text(name), 0);
+}
+
+Result<Name> Name::import(std::span<const uint8_t> bytes, gss_const_OID type) {
+  const std::string_view text = as_text(bytes);
+  if (type == GSS_C_NO_OID || oid_equal(type, kNtKrb5Principal) || oid_equal(type, kNtUser))
+    return import_principal(text, 0);
+  if (oid_equal(type, kNtHostbased) || oid_equal(type, kNtHostbasedX))
+    return import_hostbased(text);
+  if (oid_equal(type, kNtExport)) return import_exported(bytes);
+  if (oid_equal(type, kNtKrb5Enterprise))
+    return import_principal(text, KRB5_PRINCIPAL_PARSE_ENTERPRISE);
+  if (oid_equal(type, kNtAnonymous))
+    return import_principal(KRB5_WELLKNOWN_NAMESTR "/" KRB5_ANONYMOUS_PRINCSTR "@" KRB5_ANONYMOUS_REALMSTR, 0);
+  if (oid_equal(type, kNtStringUid) || oid_equal(type, kNtMachineUid)) {
+    // MIT: a uid names the local user of that uid, as a principal in the default realm.
+    uid_t uid = 0;
+    if (oid_equal(type, kNtMachineUid)) {
+      if (bytes.size() != sizeof(uid_t)) return Status::bad_name(Minor::kNameSyntax);
+      std::copy(bytes.begin(), bytes.end(), reinterpret_cast<uint8_t*>(&uid));
+    } else {
+      const std::string s(text);
+      char* end = nullptr;
+      const unsigned long v = std::strtoul(s.c_str(), &end, 10);
+      if (s.empty() || *end != '\0') return Status::bad_name(Minor::kNameSyntax);
+      uid = static_cast<uid_t>(v);
+    }
+    char buf[1024];
+    struct passwd pw {};
+    struct passwd* found = nullptr;
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) != 0 || found == nullptr)
+      return Status::bad_name(Minor::kNameSyntax);
+    return import_principal(found->pw_name, 0);
+  }
+  return Status::bad_nametype(Minor::kNameTypeUnsupported);
+}
+
+Result<k5::PrincipalPtr> Name::principal(const k5::Context& ctx) const {
+  int flags = realm_empty_ ? KRB5_PRINCIPAL_PARSE_NO_REALM : 0;
+  if (enterprise_) flags |= KRB5_PRINCIPAL_PARSE_ENTERPRISE;
+  krb5_principal raw = nullptr;
+  const krb5_error_code code = krb5_parse_name_flags(ctx.get(), text_.c_str(), flags, &raw);
+  if (code != 0) return ctx.error(GSS_S_BAD_NAME, code, "Cannot parse the name '" + text_ + "'");
+  raw->type = name_type_;
+  return ctx.own<krb5_principal_data, krb5_free_principal>(raw);
+}
+
+const gss_OID_desc* Name::display_type() const {
+  if (anonymous_) return &kNtAnonymous;
+  if (enterprise_) return &kNtKrb5Enterprise;
+  return &kNtKrb5Principal;
+}
+
+std::vector<uint8_t> Name::export_token(const gss_OID_desc& mech) const {
+  const auto oid = oid_bytes(mech);
+  const size_t oid_tlv = token::der_size(oid.size());
+  std::vector<uint8_t> out(2 + 2 + oid_tlv + 4 + text_.size());
+  token::Writer w(out);
+  w.u16be(kTokExportName);
+  w.u16be(static_cast<uint16_t>(oid_tlv));
+  w.der_header(kTagOid, oid.size());
+  w.bytes(oid);
+  w.u32be(static_cast<uint32_t>(text_.size()));
+  w.bytes({reinterpret_cast<const uint8_t*>(text_.data()), text_.size()});
+  if (!w.done()) out.clear();
+  return out;
+}
+
+bool Name::equals(const Name& other) const {
+  return text_ == other.text_ && realm_empty_ == other.realm_empty_ &&
+         enterprise_ == other.enterprise_;
+}
+
+bool Name::matches_server(const k5::Context& ctx, krb5_const_principal server) const {
+  if (any_host_) {
+    if (server->length < 1) return false;
+    const krb5_data& c0 = server->data[0];
+    return std::string_view(c0.data, c0.length) == service_;
+  }
+  auto mine = principal(ctx);
+  if (!mine) return false;
+  if (realm_empty_) return krb5_principal_compare_any_realm(ctx.get(), mine->get(), server) != 0;
+  return krb5_principal_compare(ctx.get(), mine->get(), server) != 0;
+}
+
+}  // namespace apx::core

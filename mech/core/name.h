@@ -1,0 +1,57 @@
+// apx::core::Name — a Kerberos principal as a GSS name.
+//
+// A Name keeps the principal as libkrb5's unparsed text plus its name type, so it needs no
+// krb5_context of its own; principal() rebuilds a krb5_principal in the caller's context.
+#pragma once
+
+#include <gssapi/gssapi.h>
+#include <krb5/krb5.h>
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "krb5/k5.h"
+
+namespace apx::core {
+
+class Name {
+ public:
+  // gss_import_name for the given name type (GSS_C_NO_OID: a krb5 principal name).
+  static base::Result<Name> import(std::span<const uint8_t> text, gss_const_OID type);
+  // A name for a principal held in `ctx`.
+  static base::Result<Name> from_principal(const k5::Context& ctx, krb5_const_principal p);
+
+  [[nodiscard]] base::Result<k5::PrincipalPtr> principal(const k5::Context& ctx) const;
+  // The text gss_display_name shows, and its name type.
+  [[nodiscard]] const std::string& display() const { return text_; }
+  [[nodiscard]] const gss_OID_desc* display_type() const;
+  // RFC 2743 §3.2 exported name (TOK_ID 04 01) carrying `mech`'s OID.
+  [[nodiscard]] std::vector<uint8_t> export_token(const gss_OID_desc& mech) const;
+
+  [[nodiscard]] bool equals(const Name& other) const;
+  // For an acceptor: does `server` (a ticket's server) satisfy this name? A host-based
+  // name without a host matches any host for its service.
+  [[nodiscard]] bool matches_server(const k5::Context& ctx, krb5_const_principal server) const;
+  // A host-based name without a host ("service"): the acceptor takes any host.
+  [[nodiscard]] bool any_host() const { return any_host_; }
+  [[nodiscard]] bool anonymous() const { return anonymous_; }
+  [[nodiscard]] const std::string& service() const { return service_; }
+
+ private:
+  static base::Result<Name> import_hostbased(std::string_view text);
+  static base::Result<Name> import_principal(std::string_view text, int parse_flags);
+  static base::Result<Name> import_exported(std::span<const uint8_t> token);
+
+  std::string text_;       // krb5_unparse_name output (no realm when realm_empty_)
+  int32_t name_type_ = KRB5_NT_PRINCIPAL;
+  bool realm_empty_ = false;  // referral realm: filled in by the KDC
+  bool any_host_ = false;
+  bool anonymous_ = false;
+  bool enterprise_ = false;
+  std::string service_;
+};
+
+}  // namespace apx::core

@@ -1,0 +1,76 @@
+#include "core/oids.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "gssapi/gssapi_apx.h"
+
+namespace apx::core {
+
+namespace {
+constexpr gss_OID_desc oid(const char* bytes, OM_uint32 len) {
+  return {len, const_cast<char*>(bytes)};
+}
+}  // namespace
+
+const gss_OID_desc kMechKrb5 = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02", 9);
+const gss_OID_desc kMechKrb5Ms = oid("\x2a\x86\x48\x82\xf7\x12\x01\x02\x02", 9);
+const gss_OID_desc kMechKrb5Old = oid("\x2b\x05\x01\x05\x02", 5);
+const gss_OID_desc kMechIakerb = oid("\x2b\x06\x01\x05\x02\x05", 6);
+const gss_OID_desc kMechApx = oid(APX_MECH_OID_DER, APX_MECH_OID_LENGTH);
+const gss_OID_desc kInterposer = oid(APX_INTERPOSER_OID_DER, APX_INTERPOSER_OID_LENGTH);
+
+const gss_OID_desc kNtHostbased = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x04", 10);
+const gss_OID_desc kNtHostbasedX = oid("\x2b\x06\x01\x05\x06\x02", 6);
+const gss_OID_desc kNtUser = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x01", 10);
+const gss_OID_desc kNtMachineUid = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x02", 10);
+const gss_OID_desc kNtStringUid = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x03", 10);
+const gss_OID_desc kNtAnonymous = oid("\x2b\x06\x01\x05\x06\x03", 6);
+const gss_OID_desc kNtExport = oid("\x2b\x06\x01\x05\x06\x04", 6);
+const gss_OID_desc kNtKrb5Principal = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x01", 10);
+const gss_OID_desc kNtKrb5Enterprise = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x06", 10);
+
+const gss_OID_desc kOidCcacheName = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x03", 11);
+const gss_OID_desc kOidInqSspiSessionKey = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x05", 11);
+const gss_OID_desc kOidExportLucidContext = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x06", 11);
+const gss_OID_desc kOidRegisterAcceptorIdentity =
+    oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x09", 11);
+const gss_OID_desc kOidSaslSsf = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x0f", 11);
+const gss_OID_desc kOidCredNoCiFlags = oid("\x2a\x85\x70\x2b\x0d\x1d", 6);
+
+std::span<const uint8_t> oid_bytes(const gss_OID_desc& o) {
+  return {static_cast<const uint8_t*>(o.elements), o.length};
+}
+
+bool oid_equal(gss_const_OID a, const gss_OID_desc& b) {
+  return a != GSS_C_NO_OID && a->length == b.length &&
+         (a->length == 0 || std::memcmp(a->elements, b.elements, a->length) == 0);
+}
+
+const gss_OID_desc* token_mech(std::span<const uint8_t> der) {
+  for (const gss_OID_desc* m : {&kMechKrb5, &kMechKrb5Ms, &kMechKrb5Old, &kMechApx}) {
+    const auto b = oid_bytes(*m);
+    if (std::equal(der.begin(), der.end(), b.begin(), b.end())) return m;
+  }
+  return nullptr;
+}
+
+const gss_OID_desc* served_mech(gss_const_OID o) {
+  if (o == GSS_C_NO_OID) return &kMechKrb5;
+  std::span<const uint8_t> der(static_cast<const uint8_t*>(o->elements), o->length);
+  const auto prefix = oid_bytes(kInterposer);
+  if (der.size() > prefix.size() && std::equal(prefix.begin(), prefix.end(), der.begin()))
+    der = der.subspan(prefix.size());
+  return token_mech(der);
+}
+
+bool is_static_oid(gss_const_OID o) {
+  for (const gss_OID_desc* s :
+       {&kMechKrb5, &kMechKrb5Ms, &kMechKrb5Old, &kMechIakerb, &kMechApx, &kInterposer,
+        &kNtHostbased, &kNtHostbasedX, &kNtUser, &kNtMachineUid, &kNtStringUid, &kNtAnonymous,
+        &kNtExport, &kNtKrb5Principal, &kNtKrb5Enterprise})
+    if (o == s) return true;
+  return false;
+}
+
+}  // namespace apx::core

@@ -1,0 +1,46 @@
+#include "krb5/k5.h"
+
+#include <cerrno>
+
+#include "base/trace.h"
+
+namespace apx::k5 {
+
+base::Result<Context> Context::create() {
+  krb5_context c = nullptr;
+  const krb5_error_code code = krb5_init_context(&c);
+  if (code != 0) {
+    return base::with_detail(base::Status::failure(static_cast<OM_uint32>(code)),
+                             "Cannot initialise Kerberos (krb5.conf unreadable or invalid; "
+                             "check KRB5_CONFIG)");
+  }
+  return Context(c);
+}
+
+Context::~Context() {
+  if (ctx_ != nullptr) krb5_free_context(ctx_);
+}
+
+std::string Context::message(krb5_error_code code) const {
+  const char* m = krb5_get_error_message(ctx_, code);
+  std::string out = m ? m : "unknown Kerberos error";
+  krb5_free_error_message(ctx_, m);
+  return out;
+}
+
+base::Status Context::error(OM_uint32 major, krb5_error_code code, const std::string& what) const {
+  if (code == ENOMEM) return base::Status::no_memory();
+  std::string text = what.empty() ? message(code) : what + ": " + message(code);
+  base::trace("error: %s", text.c_str());
+  return base::with_detail(base::Status(major, static_cast<OM_uint32>(code)), std::move(text));
+}
+
+std::string Context::unparse(krb5_const_principal p) const {
+  char* s = nullptr;
+  if (p == nullptr || krb5_unparse_name(ctx_, p, &s) != 0) return "<unprintable>";
+  std::string out = s;
+  krb5_free_unparsed_name(ctx_, s);
+  return out;
+}
+
+}  // namespace apx::k5

@@ -1,0 +1,190 @@
+// Exported context-establishment calls.
+#include "base/trace.h"
+#include "core/oids.h"
+#include "spi/abi.h"
+
+using apx::base::Minor;
+using apx::base::Status;
+using apx::core::Context;
+using apx::core::Cred;
+using namespace apx::spi;
+
+namespace {
+
+void clear_init_outputs(gss_OID* actual_mech, gss_buffer_t out, OM_uint32* ret_flags,
+                        OM_uint32* time_rec) {
+  if (actual_mech != nullptr) *actual_mech = GSS_C_NO_OID;
+  clear_buffer(out);
+  if (ret_flags != nullptr) *ret_flags = 0;
+  if (time_rec != nullptr) *time_rec = 0;
+}
+
+// The first call of gss_init_sec_context makes the context.
+OM_uint32 start_initiator(OM_uint32* minor, gss_cred_id_t cred_handle, gss_ctx_id_t* handle,
+                          gss_name_t target, gss_OID mech_type, OM_uint32 req_flags,
+                          OM_uint32 time_req) {
+  const gss_OID_desc* mech = apx::core::served_mech(mech_type);
+  if (mech == nullptr) return report(minor, Status::bad_mech(Minor::kMechUnsupported));
+  if (target == GSS_C_NO_NAME) return report(minor, Status::bad_name(Minor::kNameNotMechName));
+  std::shared_ptr<Cred> cred;
+  if (cred_handle != GSS_C_NO_CREDENTIAL) {
+    cred = as_cred(cred_handle)->cred;
+  } else {
+    auto def = Cred::acquire(nullptr, GSS_C_INITIATE, apx::core::CredStore{});
+    if (!def) return report(minor, def.error());
+    cred = std::move(*def);
+  }
+  auto ctx = Context::new_initiator(std::move(cred), *as_name(target), *mech, req_flags, time_req);
+  if (!ctx) return report(minor, ctx.error());
+  *handle = to_handle(ctx->release());
+  return GSS_S_COMPLETE;
+}
+
+}  // namespace
+
+APX_EXPORT OM_uint32 gss_init_sec_context(OM_uint32* minor, gss_cred_id_t cred,
+                                          gss_ctx_id_t* handle, gss_name_t target,
+                                          gss_OID mech_type, OM_uint32 req_flags,
+                                          OM_uint32 time_req, gss_channel_bindings_t cb,
+                                          gss_buffer_t input, gss_OID* actual_mech,
+                                          gss_buffer_t output, OM_uint32* ret_flags,
+                                          OM_uint32* time_rec) {
+  return guarded(minor, [&] {
+    clear_init_outputs(actual_mech, output, ret_flags, time_rec);
+    if (handle == nullptr || output == GSS_C_NO_BUFFER)
+      return report(minor, Status::call_inaccessible_write());
+    const bool first = *handle == GSS_C_NO_CONTEXT;
+    if (first) {
+      apx::base::trace("init_sec_context: start, flags 0x%x", req_flags);
+      if (OM_uint32 major = start_initiator(minor, cred, handle, target, mech_type, req_flags,
+                                            time_req);
+          major != GSS_S_COMPLETE)
+        return major;
+    }
+    Context* ctx = as_ctx(*handle);
+    if (ctx->role() != apx::core::Role::kInitiator)
+      return report(minor, Status::no_context(Minor::kCtxWrongRole));
+    apx::core::Step step = ctx->init_step(cb, bytes_of(input));
+    if (Status s = set_buffer(output, step.token); !s.ok()) step.status = s;
+    if (!step.status.ok()) {
+      // Like MIT, a failed context is gone: the caller must start again.
+      delete ctx;
+      *handle = GSS_C_NO_CONTEXT;
+      return report(minor, step.status);
+    }
+    if (actual_mech != nullptr) *actual_mech = const_cast<gss_OID>(&ctx->mech());
+    if (ret_flags != nullptr) *ret_flags = ctx->flags();
+    if (time_rec != nullptr) *time_rec = ctx->lifetime();
+    return report(minor, step.status);
+  });
+}
+
+APX_EXPORT OM_uint32 gss_accept_sec_context(OM_uint32* minor, gss_ctx_id_t* handle,
+                                            gss_cred_id_t cred_handle, gss_buffer_t input,
+                                            gss_channel_bindings_t cb, gss_name_t* src_name,
+                                            gss_OID* mech_type, gss_buffer_t output,
+                                            OM_uint32* ret_flags, OM_uint32* time_rec,
+                                            gss_cred_id_t* delegated) {
+  return guarded(minor, [&] {
+    if (src_name != nullptr) *src_name = GSS_C_NO_NAME;
+    if (delegated != nullptr) *delegated = GSS_C_NO_CREDENTIAL;
+    clear_init_outputs(mech_type, output, ret_flags, time_rec);
+    if (handle == nullptr || output == GSS_C_NO_BUFFER)
+      return report(minor, Status::call_inaccessible_write());
+    if (*handle != GSS_C_NO_CONTEXT) return report(minor, Status::failure(Minor::kCtxAlreadyComplete));
+    apx::base::trace("accept_sec_context: token of %zu bytes",
+                     input != GSS_C_NO_BUFFER ? input->length : size_t{0});
+    std::shared_ptr<Cred> cred;
+    if (cred_handle != GSS_C_NO_CREDENTIAL) {
+      cred = as_cred(cred_handle)->cred;
+    } else {
+      auto def = Cred::acquire(nullptr, GSS_C_ACCEPT, apx::core::CredStore{});
+      if (!def) return report(minor, def.error());
+      cred = std::move(*def);
+    }
+    auto made = Context::new_acceptor(std::move(cred));
+    if (!made) return report(minor, made.error());
+    std::unique_ptr<Context> ctx = std::move(*made);
+    apx::core::Step step = ctx->accept_step(cb, bytes_of(input));
+    if (Status s = set_buffer(output, step.token); !s.ok() && step.status.ok()) step.status = s;
+    if (!step.status.ok()) return report(minor, step.status);
+    if (src_name != nullptr && ctx->initiator_name())
+      *src_name = to_handle(new apx::core::Name(*ctx->initiator_name()));
+    if (mech_type != nullptr) *mech_type = const_cast<gss_OID>(&ctx->mech());
+    OM_uint32 flags = ctx->flags();
+    if (delegated != nullptr) {
+      if (auto d = ctx->take_delegated()) *delegated = to_handle(new CredHandle{std::move(d)});
+    }
+    if (delegated == nullptr || *delegated == GSS_C_NO_CREDENTIAL)
+      flags &= ~static_cast<OM_uint32>(GSS_C_DELEG_FLAG);
+    if (ret_flags != nullptr) *ret_flags = flags;
+    if (time_rec != nullptr) *time_rec = ctx->lifetime();
+    *handle = to_handle(ctx.release());
+    return report(minor, Status::complete());
+  });
+}
+
+APX_EXPORT OM_uint32 gss_delete_sec_context(OM_uint32* minor, gss_ctx_id_t* handle,
+                                            gss_buffer_t output) {
+  return guarded(minor, [&] {
+    clear_buffer(output);
+    if (handle == nullptr) return report(minor, Status::call_inaccessible_write());
+    if (*handle == GSS_C_NO_CONTEXT) return report(minor, Status::no_context(Minor::kCtxIncomplete));
+    delete as_ctx(*handle);
+    *handle = GSS_C_NO_CONTEXT;
+    return report(minor, Status::complete());
+  });
+}
+
+APX_EXPORT OM_uint32 gss_process_context_token(OM_uint32* minor, gss_ctx_id_t handle,
+                                               gss_buffer_t token) {
+  return guarded(minor, [&] {
+    (void)token;
+    if (handle == GSS_C_NO_CONTEXT) return report(minor, Status::no_context(Minor::kCtxIncomplete));
+    // RFC 4121 has no context-level tokens after establishment (deletion tokens are gone
+    // since RFC 1964), so any token handed here is not one of ours: MIT says the same.
+    return report(minor, Status::defective_token(Minor::kTokenUnexpected));
+  });
+}
+
+APX_EXPORT OM_uint32 gss_context_time(OM_uint32* minor, gss_ctx_id_t handle, OM_uint32* time_rec) {
+  return guarded(minor, [&] {
+    if (time_rec != nullptr) *time_rec = 0;
+    if (handle == GSS_C_NO_CONTEXT) return report(minor, Status::no_context(Minor::kCtxIncomplete));
+    const Context* ctx = as_ctx(handle);
+    if (!ctx->established()) return report(minor, Status::no_context(Minor::kCtxIncomplete));
+    const OM_uint32 left = ctx->lifetime();
+    if (time_rec != nullptr) *time_rec = left;
+    if (left == 0) return report(minor, Status(GSS_S_CONTEXT_EXPIRED, 0));
+    return report(minor, Status::complete());
+  });
+}
+
+APX_EXPORT OM_uint32 gss_inquire_context(OM_uint32* minor, gss_ctx_id_t handle,
+                                         gss_name_t* src_name, gss_name_t* targ_name,
+                                         OM_uint32* lifetime, gss_OID* mech, OM_uint32* flags,
+                                         int* locally_initiated, int* open) {
+  return guarded(minor, [&] {
+    if (src_name != nullptr) *src_name = GSS_C_NO_NAME;
+    if (targ_name != nullptr) *targ_name = GSS_C_NO_NAME;
+    if (handle == GSS_C_NO_CONTEXT) return report(minor, Status::no_context(Minor::kCtxIncomplete));
+    const Context* ctx = as_ctx(handle);
+    if (src_name != nullptr && ctx->initiator_name())
+      *src_name = to_handle(new apx::core::Name(*ctx->initiator_name()));
+    if (targ_name != nullptr && ctx->acceptor_name())
+      *targ_name = to_handle(new apx::core::Name(*ctx->acceptor_name()));
+    if (lifetime != nullptr) *lifetime = ctx->established() ? ctx->lifetime() : 0;
+    if (mech != nullptr) *mech = const_cast<gss_OID>(&ctx->mech());
+    if (flags != nullptr) *flags = ctx->flags();
+    if (locally_initiated != nullptr)
+      *locally_initiated = ctx->role() == apx::core::Role::kInitiator ? 1 : 0;
+    if (open != nullptr) *open = ctx->established() ? 1 : 0;
+    return report(minor, Status::complete());
+  });
+}
+APX_GSSI(init_sec_context, gss_init_sec_context)
+APX_GSSI(accept_sec_context, gss_accept_sec_context)
+APX_GSSI(delete_sec_context, gss_delete_sec_context)
+APX_GSSI(process_context_token, gss_process_context_token)
+APX_GSSI(context_time, gss_context_time)
+APX_GSSI(inquire_context, gss_inquire_context)
