@@ -3,10 +3,11 @@
 namespace apx::core {
 
 OM_uint32 Context::flags() const {
-  // MIT reports TRANS (contexts can be exported) always and PROT_READY once per-message
-  // calls may be made.
+  // As MIT 1.20 reports them: TRANS always; PROT_READY only from an established acceptor
+  // that answered with an AP-REP (MIT's initiator never reports it).
   OM_uint32 f = flags_ | GSS_C_TRANS_FLAG;
-  if (state_ == State::kEstablished) f |= GSS_C_PROT_READY_FLAG;
+  if (state_ == State::kEstablished && role_ == Role::kAcceptor && (flags_ & GSS_C_MUTUAL_FLAG))
+    f |= GSS_C_PROT_READY_FLAG;
   return f;
 }
 

@@ -26,14 +26,36 @@ constexpr OM_uint32 kSendableFlags = GSS_C_DELEG_FLAG | GSS_C_MUTUAL_FLAG | GSS_
 struct ChecksumInput {
   std::array<uint8_t, 16> bnd{};
   uint32_t flags = 0;
+  // For delegation (RFC 4121 §4.1.1.1 Deleg): the TGT is forwarded from this ccache.
+  krb5_ccache ccache = nullptr;
+  krb5_principal client = nullptr;
+  krb5_principal server = nullptr;
 };
+
+// A forwarded TGT as a KRB-CRED encrypted in the auth context's key, as MIT sends it.
+// Delegation is best effort: on failure the DELEG flag is cleared and establishment goes on.
+std::vector<uint8_t> forward_tgt(krb5_context c, krb5_auth_context ac, ChecksumInput& in) {
+  krb5_data cred{};
+  const krb5_error_code code =
+      krb5_fwd_tgt_creds(c, ac, nullptr, in.client, in.server, in.ccache, 1, &cred);
+  std::vector<uint8_t> out;
+  if (code == 0 && cred.length <= 0xffff) out.assign(cred.data, cred.data + cred.length);
+  krb5_free_data_contents(c, &cred);
+  base::trace("init_sec_context: delegation %s", out.empty() ? "not possible" : "attached");
+  return out;
+}
 
 // libkrb5 calls this from krb5_mk_req_extended, once the initiator subkey exists, for the
 // contents of the 0x8003 authenticator checksum.
-krb5_error_code KRB5_CALLCONV make_checksum(krb5_context, krb5_auth_context, void* arg,
+krb5_error_code KRB5_CALLCONV make_checksum(krb5_context c, krb5_auth_context ac, void* arg,
                                             krb5_data** out) {
-  const auto* in = static_cast<const ChecksumInput*>(arg);
-  const std::vector<uint8_t> body = token::build_gss_checksum(in->bnd, in->flags, {});
+  auto* in = static_cast<ChecksumInput*>(arg);
+  std::vector<uint8_t> deleg;
+  if (in->flags & GSS_C_DELEG_FLAG) {
+    deleg = forward_tgt(c, ac, *in);
+    if (deleg.empty()) in->flags &= ~static_cast<uint32_t>(GSS_C_DELEG_FLAG);
+  }
+  const std::vector<uint8_t> body = token::build_gss_checksum(in->bnd, in->flags, deleg);
   if (body.empty()) return KRB5KRB_ERR_GENERIC;
   // Freed by libkrb5 with krb5_free_data (free).
   auto* d = static_cast<krb5_data*>(std::calloc(1, sizeof(krb5_data)));
@@ -100,7 +122,6 @@ Step Context::init_step(gss_channel_bindings_t cb, std::span<const uint8_t> inpu
 }
 
 Status Context::get_service_ticket(k5::CredsPtr& out) {
-  auto lock = cred_->lock();
   krb5_context c = k5_.get();
   APX_TRY_ASSIGN(k5::PrincipalPtr server, target_->principal(k5_));
   krb5_principal client = nullptr;
@@ -126,6 +147,8 @@ Status Context::get_service_ticket(k5::CredsPtr& out) {
 
 Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& token) {
   krb5_context c = k5_.get();
+  // The credential's ccache is read for the ticket and, when delegating, for the TGT.
+  auto lock = cred_->lock();
   k5::CredsPtr creds(nullptr, {c});
   APX_TRY(get_service_ticket(creds));
   APX_TRY_ASSIGN(Name acceptor, Name::from_principal(k5_, creds->server));
@@ -137,13 +160,13 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   flags_ = req_flags_ & kSendableFlags;
   if (flags_ & GSS_C_DCE_STYLE) flags_ |= GSS_C_MUTUAL_FLAG;
   if (!cred_->no_ci_flags()) flags_ |= GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
-  // Delegation is not offered yet: the flag is cleared, as MIT does when it cannot
-  // forward the TGT.
-  flags_ &= ~static_cast<OM_uint32>(GSS_C_DELEG_FLAG);
 
   ChecksumInput ck;
   APX_TRY_ASSIGN(ck.bnd, channel_binding_hash(cb));
   ck.flags = flags_;
+  ck.ccache = cred_->ccache();
+  ck.client = creds->client;
+  ck.server = creds->server;
 
   krb5_auth_context raw_ac = nullptr;
   krb5_error_code code = krb5_auth_con_init(c, &raw_ac);
@@ -159,6 +182,7 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   k5::Data ap_req(c);
   code = krb5_mk_req_extended(c, &raw_ac, ap_options_, nullptr, creds.get(), ap_req.get());
   (void)krb5_auth_con_set_checksum_func(c, raw_ac, nullptr, nullptr);
+  flags_ = ck.flags;  // without DELEG if the TGT could not be forwarded
   if (code != 0)
     return k5_.error(GSS_S_FAILURE, code, "Cannot build the AP-REQ for " + target_->display());
 
