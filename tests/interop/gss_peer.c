@@ -16,6 +16,7 @@
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
+#include <gssapi/gssapi_apx.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,17 +30,16 @@
 
 enum { kMaxFrame = 16 * 1024 * 1024, kMaxSizes = 64 };
 
-/* The standalone apx mechanism (include/gssapi/gssapi_apx.h; kept separate so this
- * program needs nothing from the apx tree). */
-static gss_OID_desc apx_mech_oid = {
-    20, "\x69\x83\xab\xfb\xba\xab\xaf\xfb\x82\x94\xa5\xa4\xef\xb3\xdd\xde\xef\xc7\xc4\x3f"};
+/* The standalone apx mechanism, from apx's public header (nothing is linked from apx). */
+static gss_OID_desc apx_mech_oid = {APX_MECH_OID_LENGTH, APX_MECH_OID_DER};
 static gss_OID_desc krb5_mech_oid = {9, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
 
 struct options {
   int initiator;
   int fd;
   gss_OID mech;
-  gss_OID parsed_mech; /* from gss_str_to_oid, released at exit */
+  gss_OID_desc parsed_mech; /* --mech given as a dotted OID */
+  unsigned char parsed_der[256];
   const char* target;
   OM_uint32 req_flags;
   const char* cb_app;
@@ -82,7 +82,8 @@ static void usage(void) {
           "  [--target service@host] [--flags mutual,replay,sequence,conf,integ,deleg]\n"
           "  [--cb APPDATA] [--cb-addr INITIATOR_IPV4,ACCEPTOR_IPV4]\n"
           "  [--cred-ccache PATH] [--keytab PATH] [--messages SIZE,SIZE,...]\n"
-          "  [--replay-token-to FILE] [--token-from FILE] [--timeout SECONDS]\n");
+          "  [--replay-token-to FILE] [--token-from FILE] [--timeout SECONDS]\n"
+          "   or: gss_peer --oid OID   (prints its DER and dotted forms)\n");
   exit(2);
 }
 
@@ -131,28 +132,126 @@ static void print_flags(OM_uint32 flags) {
   printf("\n");
 }
 
+/* ---- OIDs ----------------------------------------------------------------------
+ * Done here rather than with gss_oid_to_str / gss_str_to_oid: MIT's versions keep each
+ * arc in an unsigned long, and apx's UUID OID (2.25.<128-bit arc>) does not fit. */
+
+/* dec = dec * mul + add, on a little-endian array of decimal digits. */
+static void dec_mul_add(unsigned char* dec, size_t* len, size_t cap, unsigned mul, unsigned add) {
+  unsigned carry = add;
+  for (size_t i = 0; i < *len; ++i) {
+    unsigned v = dec[i] * mul + carry;
+    dec[i] = (unsigned char)(v % 10);
+    carry = v / 10;
+  }
+  while (carry > 0 && *len < cap) {
+    dec[(*len)++] = (unsigned char)(carry % 10);
+    carry /= 10;
+  }
+}
+
+/* Renders a DER OID body as dotted decimal into out; -1 if malformed. */
+static int oid_to_dotted(const unsigned char* der, size_t n, char* out, size_t cap) {
+  size_t used = 0;
+  int first = 1;
+  for (size_t i = 0; i < n;) {
+    unsigned char dec[128] = {0};
+    size_t len = 1;
+    size_t start = i;
+    do {
+      if (i == n || i - start >= 32) return -1;
+      dec_mul_add(dec, &len, sizeof dec, 128, der[i] & 0x7f);
+    } while (der[i++] & 0x80);
+    if (first) {
+      /* X.690 §8.19.4: the first subidentifier is 40 * arc1 + arc2. */
+      unsigned long long x = 0;
+      if (len > 19) return -1;
+      for (size_t k = len; k-- > 0;) x = x * 10 + dec[k];
+      unsigned long long arc1 = x < 40 ? 0 : x < 80 ? 1 : 2;
+      used += (size_t)snprintf(out + used, cap - used, "%llu.%llu", arc1, x - arc1 * 40);
+      first = 0;
+    } else {
+      if (used + len + 2 > cap) return -1;
+      out[used++] = '.';
+      for (size_t k = len; k-- > 0;) out[used++] = (char)('0' + dec[k]);
+      out[used] = '\0';
+    }
+    if (used >= cap) return -1;
+  }
+  return first ? -1 : 0;
+}
+
+/* Appends one arc, given in decimal, as a base-128 subidentifier; -1 on error. */
+static int append_arc(const char* digits, size_t ndigits, unsigned long long plus,
+                      unsigned char* der, size_t* used, size_t cap) {
+  /* Big-endian decimal with room in front for the carry of the offset. */
+  enum { kPad = 24 };
+  unsigned char dec[128 + kPad] = {0};
+  if (ndigits == 0 || ndigits > 128) return -1;
+  for (size_t k = 0; k < ndigits; ++k) {
+    if (digits[k] < '0' || digits[k] > '9') return -1;
+    dec[kPad + k] = (unsigned char)(digits[k] - '0');
+  }
+  size_t len = kPad + ndigits;
+  /* Add the first-arc offset (40 * arc1). */
+  for (size_t k = len; k-- > 0 && plus > 0;) {
+    unsigned long long v = dec[k] + plus;
+    dec[k] = (unsigned char)(v % 10);
+    plus = v / 10;
+  }
+  if (plus > 0) return -1;
+  /* Repeated division by 128 yields the base-128 digits, least significant first. */
+  unsigned char b128[64];
+  size_t nb = 0;
+  for (;;) {
+    unsigned rem = 0;
+    int nonzero = 0;
+    for (size_t k = 0; k < len; ++k) {
+      unsigned v = rem * 10 + dec[k];
+      dec[k] = (unsigned char)(v / 128);
+      rem = v % 128;
+      nonzero |= dec[k] != 0;
+    }
+    if (nb == sizeof b128) return -1;
+    b128[nb++] = (unsigned char)rem;
+    if (!nonzero) break;
+  }
+  if (*used + nb > cap) return -1;
+  while (nb-- > 0) der[(*used)++] = (unsigned char)(b128[nb] | (nb > 0 ? 0x80 : 0));
+  return 0;
+}
+
+/* Parses "1.2.840.113554.1.2.2" into der; returns its length or -1. */
+static long dotted_to_oid(const char* text, unsigned char* der, size_t cap) {
+  const char* arcs[64];
+  size_t lens[64], n = 0;
+  for (const char* p = text;; ++p) {
+    const char* dot = strchr(p, '.');
+    size_t len = dot != NULL ? (size_t)(dot - p) : strlen(p);
+    if (n == 64) return -1;
+    arcs[n] = p;
+    lens[n++] = len;
+    if (dot == NULL) break;
+    p = dot;
+  }
+  if (n < 2 || lens[0] != 1 || arcs[0][0] < '0' || arcs[0][0] > '2') return -1;
+  size_t used = 0;
+  if (append_arc(arcs[1], lens[1], 40ull * (unsigned)(arcs[0][0] - '0'), der, &used, cap) != 0) {
+    return -1;
+  }
+  for (size_t i = 2; i < n; ++i) {
+    if (append_arc(arcs[i], lens[i], 0, der, &used, cap) != 0) return -1;
+  }
+  return (long)used;
+}
+
 static void print_oid(const char* key, gss_OID oid) {
-  OM_uint32 minor = 0;
-  gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
-  if (oid == GSS_C_NO_OID || GSS_ERROR(gss_oid_to_str(&minor, oid, &text))) {
+  char text[512];
+  if (oid == GSS_C_NO_OID || oid_to_dotted(oid->elements, oid->length, text, sizeof text) != 0) {
     printf("%s=\n", key);
     return;
   }
-  /* MIT renders "{ 1 2 840 113554 1 2 2 }"; print the dotted form. */
-  printf("%s=", key);
-  const char* p = text.value;
-  int pending_dot = 0;
-  for (size_t i = 0; i < text.length; ++i) {
-    if (p[i] >= '0' && p[i] <= '9') {
-      if (pending_dot) putchar('.');
-      pending_dot = 0;
-      putchar(p[i]);
-    } else if (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9') {
-      pending_dot = 1;
-    }
-  }
-  printf("\n");
-  gss_release_buffer(&minor, &text);
+  printf("%s=%s\n", key, text);
 }
 
 static void print_name(const char* key, gss_name_t name) {
@@ -290,17 +389,34 @@ static void parse_mech(const char* arg, struct options* o) {
   } else if (strcmp(arg, "apx") == 0) {
     o->mech = &apx_mech_oid;
   } else {
-    OM_uint32 minor = 0;
-    gss_buffer_desc text = {strlen(arg), (void*)arg};
-    if (GSS_ERROR(gss_str_to_oid(&minor, &text, &o->parsed_mech))) {
+    long len = dotted_to_oid(arg, o->parsed_der, sizeof o->parsed_der);
+    if (len <= 0) {
       fprintf(stderr, "gss_peer: bad OID %s\n", arg);
       usage();
     }
-    o->mech = o->parsed_mech;
+    o->parsed_mech.length = (OM_uint32)len;
+    o->parsed_mech.elements = o->parsed_der;
+    o->mech = &o->parsed_mech;
   }
 }
 
+/* --oid OID: prints the DER and the dotted form read back, for the harness's own test. */
+static void oid_roundtrip(const char* arg) {
+  unsigned char der[256];
+  char text[512];
+  long len = dotted_to_oid(arg, der, sizeof der);
+  if (len <= 0 || oid_to_dotted(der, (size_t)len, text, sizeof text) != 0) {
+    printf("oid=invalid\n");
+    exit(1);
+  }
+  printf("der=");
+  for (long i = 0; i < len; ++i) printf("%02x", der[i]);
+  printf("\noid=%s\n", text);
+  exit(0);
+}
+
 static void parse_args(int argc, char** argv, struct options* o) {
+  if (argc == 3 && strcmp(argv[1], "--oid") == 0) oid_roundtrip(argv[2]);
   memset(o, 0, sizeof *o);
   o->initiator = -1;
   o->fd = -1;
@@ -406,6 +522,13 @@ static int acquire_cred(const struct options* o, gss_cred_id_t* cred) {
 
 /* ---- establishment ------------------------------------------------------------ */
 
+/* During establishment only CONTINUE_NEEDED may accompany success: a supplementary bit
+ * such as GSS_S_DUPLICATE_TOKEN (not caught by GSS_ERROR) means the token was refused
+ * (RFC 2743 §2.2.2). */
+static int establishment_failed(OM_uint32 major) {
+  return GSS_ERROR(major) || (major & ~(OM_uint32)GSS_S_CONTINUE_NEEDED) != 0;
+}
+
 static int run_initiator(const struct options* o, gss_cred_id_t cred, gss_ctx_id_t* ctx) {
   OM_uint32 major, minor = 0;
   gss_buffer_desc name_buf = {strlen(o->target), (void*)o->target};
@@ -433,7 +556,7 @@ static int run_initiator(const struct options* o, gss_cred_id_t cred, gss_ctx_id
     int sent = output.length == 0 || send_frame(o->fd, output.value, output.length) == 0;
     OM_uint32 ignored = 0;
     gss_release_buffer(&ignored, &output);
-    if (GSS_ERROR(major)) {
+    if (establishment_failed(major)) {
       print_failure("init_sec_context", major, minor, o->mech);
       break;
     }
@@ -493,7 +616,7 @@ static int run_acceptor(const struct options* o, gss_cred_id_t cred, gss_ctx_id_
     OM_uint32 ignored = 0;
     gss_release_buffer(&ignored, &output);
     int rc = 1;
-    if (GSS_ERROR(major)) {
+    if (establishment_failed(major)) {
       print_failure("accept_sec_context", major, minor, o->mech);
       rc = -1;
     } else if (!sent) {
@@ -667,7 +790,6 @@ int main(int argc, char** argv) {
   OM_uint32 minor = 0;
   gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
   gss_release_cred(&minor, &cred);
-  if (o.parsed_mech != NULL) gss_release_oid(&minor, &o.parsed_mech);
   if (o.fd >= 0) close(o.fd);
   fflush(stdout);
   return rc == 0 ? 0 : 1;

@@ -8,6 +8,7 @@
 // APX_INTEROP_APX_IS_MIT=1 serves the "apx" sides with MIT's built-in mechanism too
 // (empty mech.conf, krb5 OID, no trace checks): a check of the harness itself.
 #include <gssapi/gssapi.h>
+#include <gssapi/gssapi_apx.h>
 #include <gssapi/gssapi_ext.h>
 #include <gtest/gtest.h>
 
@@ -40,7 +41,7 @@ namespace {
 
 constexpr int kTimeoutSeconds = 60;
 constexpr const char* kKrb5Oid = "1.2.840.113554.1.2.2";
-constexpr const char* kApxOid = "2.25.284431196119183154603543510166031950399";
+constexpr const char* kApxOid = APX_MECH_OID_STRING;
 constexpr const char* kMessageSizes = "0,1,15,16,17,65535,1048576";
 
 bool apx_is_mit() {
@@ -424,6 +425,23 @@ TEST(InteropHarness, TraceShows) {
   EXPECT_TRUE(trace_shows(f, "init_sec_context"));
   EXPECT_FALSE(trace_shows(f, "accept_sec_context"));
   std::filesystem::remove(f);
+}
+
+// gss_peer's own OID codec (MIT's gss_oid_to_str cannot print wide UUID arcs) agrees
+// with the public header.
+TEST(InteropHarness, PeerOidCodec) {
+  PeerResult r = run_alone(GSS_PEER_PATH, PeerSpec{{"--oid", APX_MECH_OID_STRING}, {}, {}},
+                           kTimeoutSeconds);
+  std::string hex;
+  const std::string der(APX_MECH_OID_DER, APX_MECH_OID_LENGTH);
+  for (unsigned char b : der) {
+    const char* digits = "0123456789abcdef";
+    hex += digits[b >> 4];
+    hex += digits[b & 15];
+  }
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.get("der"), hex);
+  EXPECT_EQ(r.get("oid"), APX_MECH_OID_STRING);
 }
 
 }  // namespace
