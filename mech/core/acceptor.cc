@@ -36,7 +36,9 @@ bool all_zero(std::span<const uint8_t> b) {
 OM_uint32 rd_req_major(krb5_error_code code) {
   switch (code) {
     case KRB5KRB_AP_ERR_REPEAT:
-      return GSS_S_DUPLICATE_TOKEN;
+      // A replay is refused: the routine error keeps GSS_ERROR() true for callers that
+      // test only that, and the supplementary bit says why.
+      return GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN;
     case KRB5KRB_AP_ERR_TKT_EXPIRED:
       return GSS_S_CREDENTIALS_EXPIRED;
     case KRB5KRB_AP_ERR_BADVERSION:
@@ -53,6 +55,31 @@ OM_uint32 rd_req_major(krb5_error_code code) {
 }
 
 }  // namespace
+
+std::string Context::rd_req_context(krb5_error_code code, std::span<const uint8_t> ticket) const {
+  const std::string keytab = cred_->keytab_name();
+  if (code == KRB5KRB_AP_ERR_REPEAT)
+    return "Replayed AP-REQ refused (replay cache); the initiator must start a new context";
+  if (code == KRB5KRB_AP_ERR_SKEW)
+    return "The clocks of the initiator and this host differ by more than the allowed "
+           "skew (krb5.conf clockskew): synchronise them";
+  const bool key_problem = code == KRB5KRB_AP_ERR_BADKEYVER || code == KRB5_KT_KVNONOTFOUND ||
+                           code == KRB5_KT_NOTFOUND || code == KRB5KRB_AP_ERR_NOKEY ||
+                           code == KRB5KRB_AP_ERR_BAD_INTEGRITY;
+  krb5_data d{};
+  d.data = const_cast<char*>(reinterpret_cast<const char*>(ticket.data()));
+  d.length = static_cast<unsigned int>(ticket.size());
+  krb5_ticket* t = nullptr;
+  if (!key_problem || ticket.empty() || krb5_decode_ticket(&d, &t) != 0)
+    return "Cannot accept the AP-REQ with keytab " + keytab;
+  auto owned = k5_.own<krb5_ticket, krb5_free_ticket>(t);
+  char etype[64] = "?";
+  (void)krb5_enctype_to_name(t->enc_part.enctype, 0, etype, sizeof etype);
+  return "No usable key for " + k5_.unparse(t->server) + " kvno " +
+         std::to_string(t->enc_part.kvno) + " (" + etype + ") in keytab " + keytab +
+         ": the keytab is out of date or for another principal; re-extract it with kadmin's "
+         "ktadd";
+}
 
 Result<std::unique_ptr<Context>> Context::new_acceptor(std::shared_ptr<Cred> cred) {
   if (!cred->can_accept()) return Status::no_cred(base::code(Minor::kCredNotAcceptor));
@@ -84,7 +111,8 @@ Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> in
 
 Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t> ap_req,
                               std::vector<uint8_t>& token) {
-  APX_TRY_ASSIGN(const uint32_t options, token::peek_ap_options(ap_req));
+  APX_TRY_ASSIGN(const token::ApReqPeek peek, token::peek_ap_req(ap_req));
+  const uint32_t options = peek.options;
   ap_options_ = static_cast<int32_t>(options);
   krb5_context c = k5_.get();
   krb5_auth_context raw_ac = nullptr;
@@ -119,8 +147,7 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
   if (code != 0) {
     if (options & AP_OPTS_MUTUAL_REQUIRED) token = krb_error_token(code);
     base::trace("accept_sec_context: AP-REQ rejected (%d)", static_cast<int>(code));
-    return k5_.error(rd_req_major(code), code,
-                     "Cannot accept the AP-REQ with keytab " + cred_->keytab_name());
+    return k5_.error(rd_req_major(code), code, rd_req_context(code, peek.ticket));
   }
   ticket_ = k5_.own<krb5_ticket, krb5_free_ticket>(ticket);
   if (want != nullptr && want->any_host() && !want->matches_server(k5_, ticket->server)) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "base/result.h"
@@ -74,6 +75,10 @@ class Context {
   base::Status read_delegation(std::span<const uint8_t> krb_cred);
   base::Status build_ap_rep(std::vector<uint8_t>& token);
   [[nodiscard]] std::vector<uint8_t> krb_error_token(krb5_error_code code) const;
+  // What to tell a person about a krb5_rd_req failure: the ticket's server, kvno and
+  // enctype and the keytab, when the key is the problem.
+  [[nodiscard]] std::string rd_req_context(krb5_error_code code,
+                                           std::span<const uint8_t> ticket) const;
   base::Status finish_keys();
 
   k5::Context k5_;  // first: everything below may hold it

@@ -7,8 +7,8 @@ namespace apx::token {
 using base::Minor;
 using base::Status;
 
-base::Result<uint32_t> peek_ap_options(std::span<const uint8_t> ap_req) {
-  Reader outer(ap_req), app, seq, f0, f1, f2, bits;
+base::Result<ApReqPeek> peek_ap_req(std::span<const uint8_t> ap_req) {
+  Reader outer(ap_req), app, seq, f0, f1, f2, f3, bits;
   std::span<const uint8_t> pvno, msg_type;
   // RFC 4120 §5.5.1: [APPLICATION 14] = 0x6e; SEQUENCE = 0x30; [n] = 0xa0 + n.
   if (!outer.der(0x6e, app) || !outer.at_end() || !app.der(0x30, seq) || !app.at_end())
@@ -21,10 +21,12 @@ base::Result<uint32_t> peek_ap_options(std::span<const uint8_t> ap_req) {
     return Status::defective_token(Minor::kTokenFraming);
   // BIT STRING: unused-bits octet, then at least 32 bits (RFC 4120 §5.2.8 KerberosFlags).
   uint8_t unused = 0;
-  uint32_t options = 0;
-  if (!bits.u8(unused) || !bits.u32be(options))
+  ApReqPeek out;
+  if (!bits.u8(unused) || !bits.u32be(out.options))
     return Status::defective_token(Minor::kTokenFraming);
-  return options;
+  if (!seq.der(0xa3, f3)) return Status::defective_token(Minor::kTokenFraming);
+  out.ticket = f3.rest();
+  return out;
 }
 
 }  // namespace apx::token

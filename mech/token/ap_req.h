@@ -10,9 +10,13 @@
 
 namespace apx::token {
 
+struct ApReqPeek {
+  uint32_t options = 0;             // libkrb5's flag word (AP_OPTS_MUTUAL_REQUIRED = 0x20000000)
+  std::span<const uint8_t> ticket;  // the Ticket's DER, [APPLICATION 1] (borrowed)
+};
+
 // AP-REQ ::= [APPLICATION 14] SEQUENCE { pvno [0], msg-type [1], ap-options [2] BIT STRING,
-// ticket [3], authenticator [4] }. Returns ap-options as libkrb5's flag word
-// (AP_OPTS_MUTUAL_REQUIRED = 0x20000000).
-[[nodiscard]] base::Result<uint32_t> peek_ap_options(std::span<const uint8_t> ap_req);
+// ticket [3], authenticator [4] }.
+[[nodiscard]] base::Result<ApReqPeek> peek_ap_req(std::span<const uint8_t> ap_req);
 
 }  // namespace apx::token

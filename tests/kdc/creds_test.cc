@@ -1,0 +1,135 @@
+// Credentials through the mechglue with apx interposing the krb5 OID.
+#include <gtest/gtest.h>
+
+#include "kdc/gss_helpers.h"
+#include "support/realm.h"
+
+namespace apx::test {
+namespace {
+
+gss_OID_set_desc krb5_set() { return {1, const_cast<gss_OID>(&kKrb5Oid)}; }
+
+OM_uint32 acquire_from(gss_cred_usage_t usage, const char* key, const std::string& value,
+                       Cred& out, OM_uint32& minor, gss_name_t name = GSS_C_NO_NAME) {
+  gss_key_value_element_desc el = {key, value.c_str()};
+  gss_key_value_set_desc store = {1, &el};
+  gss_OID_set_desc mechs = krb5_set();
+  return gss_acquire_cred_from(&minor, name, 0, &mechs, usage, &store, &out.h, nullptr, nullptr);
+}
+
+TEST(Creds, DefaultInitiatorCredential) {
+  Cred c;
+  OM_uint32 minor, lifetime = 0;
+  gss_OID_set_desc mechs = krb5_set();
+  ASSERT_EQ(gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_INITIATE, &c.h, nullptr,
+                             &lifetime),
+            GSS_S_COMPLETE)
+      << minor_text(minor);
+  EXPECT_GT(lifetime, 3600u);
+  Name name;
+  gss_cred_usage_t usage = -1;
+  ASSERT_EQ(gss_inquire_cred(&minor, c.h, &name.h, &lifetime, &usage, nullptr), GSS_S_COMPLETE);
+  EXPECT_EQ(usage, GSS_C_INITIATE);
+  Buffer shown;
+  ASSERT_EQ(gss_display_name(&minor, name.h, &shown.b, nullptr), GSS_S_COMPLETE);
+  EXPECT_EQ(shown.str(), Realm::shared().user_principal());
+  OM_uint32 init_life = 0, acc_life = 0;
+  ASSERT_EQ(gss_inquire_cred_by_mech(&minor, c.h, &kKrb5Oid, nullptr, &init_life, &acc_life,
+                                     &usage),
+            GSS_S_COMPLETE);
+  EXPECT_GT(init_life, 3600u);
+}
+
+TEST(Creds, ExpiredTicketsSaySoAndHowToFix) {
+  Cred c;
+  OM_uint32 minor;
+  EXPECT_EQ(acquire_from(GSS_C_INITIATE, "ccache", "FILE:" + Realm::shared().expired_ccache(), c,
+                         minor),
+            GSS_S_CREDENTIALS_EXPIRED);
+  const std::string text = minor_text(minor);
+  EXPECT_NE(text.find("expired"), std::string::npos) << text;
+  EXPECT_NE(text.find("kinit"), std::string::npos) << text;
+}
+
+TEST(Creds, MissingCcacheSaysNoCredentials) {
+  Cred c;
+  OM_uint32 minor;
+  EXPECT_EQ(acquire_from(GSS_C_INITIATE, "ccache", "FILE:" + Realm::shared().dir() + "/none", c,
+                         minor),
+            GSS_S_NO_CRED);
+  const std::string text = minor_text(minor);
+  EXPECT_NE(text.find("No Kerberos credentials"), std::string::npos) << text;
+  EXPECT_NE(text.find("kinit"), std::string::npos) << text;
+}
+
+TEST(Creds, AcceptorForNamedPrincipalNeedsItsKey) {
+  Name host = import("host@localhost", GSS_C_NT_HOSTBASED_SERVICE);
+  Cred ok;
+  OM_uint32 minor;
+  EXPECT_EQ(acquire_from(GSS_C_ACCEPT, "keytab", "FILE:" + Realm::shared().keytab(), ok, minor,
+                         host.h),
+            GSS_S_COMPLETE)
+      << minor_text(minor);
+  Name other = import("other@localhost", GSS_C_NT_HOSTBASED_SERVICE);
+  Cred missing;
+  EXPECT_EQ(acquire_from(GSS_C_ACCEPT, "keytab", "FILE:" + Realm::shared().keytab(), missing,
+                         minor, other.h),
+            GSS_S_NO_CRED);
+  const std::string text = minor_text(minor);
+  EXPECT_NE(text.find("other/localhost@APX.TEST"), std::string::npos) << text;
+  EXPECT_NE(text.find(Realm::shared().keytab()), std::string::npos) << text;
+}
+
+TEST(Creds, EmptyKeytabIsNoCred) {
+  Cred c;
+  OM_uint32 minor;
+  EXPECT_EQ(acquire_from(GSS_C_ACCEPT, "keytab", "FILE:" + Realm::shared().dir() + "/absent.keytab",
+                         c, minor),
+            GSS_S_NO_CRED);
+  EXPECT_NE(minor_text(minor).find("KRB5_KTNAME"), std::string::npos);
+}
+
+TEST(Creds, CcacheNameExtensionSwitchesTheDefault) {
+  OM_uint32 minor;
+  const char* old = nullptr;
+  const std::string expired = "FILE:" + Realm::shared().expired_ccache();
+  ASSERT_EQ(gss_krb5_ccache_name(&minor, expired.c_str(), &old), GSS_S_COMPLETE);
+  {
+    Cred c;
+    gss_OID_set_desc mechs = krb5_set();
+    EXPECT_EQ(gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_INITIATE, &c.h, nullptr,
+                               nullptr),
+              GSS_S_CREDENTIALS_EXPIRED);
+  }
+  ASSERT_EQ(gss_krb5_ccache_name(&minor, nullptr, &old), GSS_S_COMPLETE);
+  ASSERT_NE(old, nullptr);
+  EXPECT_EQ(std::string(old), expired);
+  Cred c;
+  gss_OID_set_desc mechs = krb5_set();
+  EXPECT_EQ(gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_INITIATE, &c.h, nullptr,
+                             nullptr),
+            GSS_S_COMPLETE);
+}
+
+TEST(Creds, RegisterAcceptorIdentityPicksTheKeytab) {
+  OM_uint32 minor;
+  const std::string absent = "FILE:" + Realm::shared().dir() + "/absent.keytab";
+  ASSERT_EQ(krb5_gss_register_acceptor_identity(absent.c_str()), GSS_S_COMPLETE);
+  {
+    Cred c;
+    gss_OID_set_desc mechs = krb5_set();
+    EXPECT_EQ(gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_ACCEPT, &c.h, nullptr,
+                               nullptr),
+              GSS_S_NO_CRED);
+  }
+  ASSERT_EQ(krb5_gss_register_acceptor_identity(nullptr), GSS_S_COMPLETE);
+  Cred c;
+  gss_OID_set_desc mechs = krb5_set();
+  EXPECT_EQ(gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_ACCEPT, &c.h, nullptr,
+                             nullptr),
+            GSS_S_COMPLETE)
+      << minor_text(minor);
+}
+
+}  // namespace
+}  // namespace apx::test
