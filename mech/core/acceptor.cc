@@ -150,8 +150,19 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
     return k5_.error(rd_req_major(code), code, rd_req_context(code, peek.ticket));
   }
   ticket_ = k5_.own<krb5_ticket, krb5_free_ticket>(ticket);
+  const Status s = finish_accept(cb, ap_options, token);
+  // MIT: an initiator that asked for mutual authentication waits for an answer, so a
+  // failure after the ticket was read is reported to it as a KRB-ERROR too.
+  if (!s.ok() && (options & AP_OPTS_MUTUAL_REQUIRED) && token.empty())
+    token = krb_error_token(static_cast<krb5_error_code>(s.minor()));
+  return s;
+}
+
+Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
+                              std::vector<uint8_t>& token) {
+  const Name* want = cred_->acceptor_name();
+  krb5_ticket* ticket = ticket_.get();
   if (want != nullptr && want->any_host() && !want->matches_server(k5_, ticket->server)) {
-    if (options & AP_OPTS_MUTUAL_REQUIRED) token = krb_error_token(KRB5KRB_AP_ERR_NOT_US);
     return k5_.error(GSS_S_FAILURE, KRB5KRB_AP_ERR_NOT_US,
                      "The ticket is for " + k5_.unparse(ticket->server) + ", not for service " +
                          want->service());

@@ -71,6 +71,8 @@ class Context {
   base::Status get_service_ticket(k5::CredsPtr& out);
   base::Status accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t> ap_req,
                              std::vector<uint8_t>& token);
+  base::Status finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
+                             std::vector<uint8_t>& token);
   base::Status check_authenticator(gss_channel_bindings_t cb);
   base::Status read_delegation(std::span<const uint8_t> krb_cred);
   base::Status build_ap_rep(std::vector<uint8_t>& token);

@@ -145,14 +145,15 @@ Status Cred::check_ticket_expiry() {
     return k5_.error(GSS_S_NO_CRED, KRB5_CC_NOTFOUND,
                      "The credential cache " + ccache_name_ + " holds no tickets: run kinit");
   expiry_ = tgt_end != 0 ? tgt_end : max_end;
-  krb5_timestamp now = 0;
-  (void)krb5_timeofday(c, &now);
-  if (static_cast<uint32_t>(expiry_) <= static_cast<uint32_t>(now))
-    return k5_.error(GSS_S_CREDENTIALS_EXPIRED, KRB5KRB_AP_ERR_TKT_EXPIRED,
-                     "The Kerberos tickets of " + (name_ ? name_->display() : std::string()) +
-                         " in " + ccache_name_ + " expired at " + time_text(expiry_) +
-                         ": run kinit to get new ones");
+  // Expired tickets still make a credential, as in MIT: its lifetime is 0, inquire_cred
+  // says GSS_S_CREDENTIALS_EXPIRED and a context cannot start from it.
   return Status::complete();
+}
+
+std::string Cred::expiry_text() const {
+  return "The Kerberos tickets of " + (name_ ? name_->display() : std::string("the client")) +
+         " in " + ccache_name_ + " expired at " + time_text(expiry_) +
+         ": run kinit to get new ones";
 }
 
 Status Cred::acquire_acceptor(const Name* desired, const CredStore& store) {

@@ -36,6 +36,8 @@ class Cred {
   // an accept-only credential.
   [[nodiscard]] OM_uint32 lifetime() const;
   [[nodiscard]] OM_uint32 initiator_lifetime() const;
+  // What to tell a person whose tickets have expired.
+  [[nodiscard]] std::string expiry_text() const;
 
   // Held while a context uses the ccache or keytab handles below.
   [[nodiscard]] std::unique_lock<std::mutex> lock() { return std::unique_lock(mu_); }

@@ -134,13 +134,11 @@ Status Context::get_service_ticket(k5::CredsPtr& out) {
   in.server = server.get();
   krb5_creds* result = nullptr;
   code = krb5_get_credentials(c, 0, cred_->ccache(), &in, &result);
-  if (code != 0) {
-    const OM_uint32 major =
-        code == KRB5KRB_AP_ERR_TKT_EXPIRED ? GSS_S_CREDENTIALS_EXPIRED : GSS_S_FAILURE;
-    return k5_.error(major, code,
+  if (code == KRB5KRB_AP_ERR_TKT_EXPIRED) return k5_.error(GSS_S_FAILURE, code, cred_->expiry_text());
+  if (code != 0)
+    return k5_.error(GSS_S_FAILURE, code,
                      "Cannot get a ticket for " + target_->display() + " as " +
                          k5_.unparse(client));
-  }
   out = k5_.own<krb5_creds, krb5_free_creds>(result);
   return Status::complete();
 }

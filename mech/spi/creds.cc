@@ -2,6 +2,7 @@
 // gssspi_set_cred_option and gssspi_mech_invoke.
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
+#include <krb5/krb5.h>
 
 #include <cstring>
 #include <string>
@@ -118,6 +119,10 @@ APX_EXPORT OM_uint32 gss_inquire_cred(OM_uint32* minor, gss_cred_id_t handle, gs
       if (Status s = make_oid_set(one, mechs); !s.ok()) return report(minor, s);
     }
     if (name != nullptr && (*cred)->name()) *name = to_handle(new apx::core::Name(*(*cred)->name()));
+    if ((*cred)->can_initiate() && (*cred)->initiator_lifetime() == 0)
+      return report(minor, apx::base::with_detail(Status(GSS_S_CREDENTIALS_EXPIRED,
+                                                         KRB5KRB_AP_ERR_TKT_EXPIRED),
+                                                  (*cred)->expiry_text()));
     return report(minor, Status::complete());
   });
 }
@@ -190,6 +195,11 @@ APX_EXPORT OM_uint32 gssspi_mech_invoke(OM_uint32* minor, const gss_OID mech,
                       strnlen(static_cast<const char*>(value->value), value->length));
       apx::core::set_acceptor_identity(keytab);
       apx::base::trace("register_acceptor_identity: %s", keytab.c_str());
+      return report(minor, Status::complete());
+    }
+    if (apx::core::oid_equal(object, apx::core::kOidUseKdcContext)) {
+      // krb5_gss_use_kdc_context (kadmind, kdb5_util): tells MIT's mechanism to share the
+      // KDC's krb5 context. apx makes its own per object: nothing to do.
       return report(minor, Status::complete());
     }
     return report(minor, Status::unavailable(Minor::kOptionUnsupported));

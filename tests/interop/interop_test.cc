@@ -107,6 +107,7 @@ enum class End {
 struct Expect {
   End end = End::kEstablished;
   OM_uint32 major = GSS_S_COMPLETE;  // for kFails
+  OM_uint32 apx_major = 0;           // where apx deliberately differs from MIT (0: same)
 };
 
 struct Case {
@@ -210,6 +211,9 @@ std::vector<Case> make_cases() {
     c.mutual = mutual;
     c.replay = true;
     c.replayed = fails(GSS_S_FAILURE);
+    // apx adds the supplementary bit the issue asks for (GSS_S_DUPLICATE_TOKEN) to MIT's
+    // routine error, so callers that test only GSS_ERROR() still refuse the replay.
+    c.replayed.apx_major = GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN;
     cases.push_back(c);
   }
 
@@ -321,8 +325,11 @@ class Interop : public ::testing::TestWithParam<Param> {
         EXPECT_EQ(r.exit_code, 1);
         EXPECT_FALSE(r.has("established"));
         ASSERT_TRUE(r.has("major")) << "no GSS failure reported";
-        EXPECT_EQ(parse_hex(r.get("major")), e.major)
-            << "status: " << r.get("status") << "\nexpected major 0x" << std::hex << e.major;
+        {
+          const OM_uint32 want = (is_apx(s) && !apx_is_mit() && e.apx_major) ? e.apx_major : e.major;
+          EXPECT_EQ(parse_hex(r.get("major")), want)
+              << "status: " << r.get("status") << "\nexpected major 0x" << std::hex << want;
+        }
         EXPECT_FALSE(r.get("status").empty()) << "the failure must be explained";
         break;
       case End::kNotReached:

@@ -41,12 +41,27 @@ TEST(Creds, DefaultInitiatorCredential) {
 }
 
 TEST(Creds, ExpiredTicketsSaySoAndHowToFix) {
+  // As MIT: the credential is made, with lifetime 0, and inquire_cred reports it expired.
   Cred c;
   OM_uint32 minor;
-  EXPECT_EQ(acquire_from(GSS_C_INITIATE, "ccache", "FILE:" + Realm::shared().expired_ccache(), c,
-                         minor),
+  const std::string expired = "FILE:" + Realm::shared().expired_ccache();
+  ASSERT_EQ(acquire_from(GSS_C_INITIATE, "ccache", expired, c, minor), GSS_S_COMPLETE)
+      << minor_text(minor);
+  OM_uint32 lifetime = 99;
+  EXPECT_EQ(gss_inquire_cred(&minor, c.h, nullptr, &lifetime, nullptr, nullptr),
             GSS_S_CREDENTIALS_EXPIRED);
-  const std::string text = minor_text(minor);
+  EXPECT_EQ(lifetime, 0u);
+  std::string text = minor_text(minor);
+  EXPECT_NE(text.find("expired"), std::string::npos) << text;
+  EXPECT_NE(text.find("kinit"), std::string::npos) << text;
+  // A context cannot start from it: MIT's major (FAILURE), a message that says why.
+  Name target = import("host@localhost", GSS_C_NT_HOSTBASED_SERVICE);
+  Ctx ctx;
+  Buffer out;
+  EXPECT_EQ(gss_init_sec_context(&minor, c.h, &ctx.h, target.h, &kKrb5Oid, 0, 0, nullptr,
+                                 nullptr, nullptr, &out.b, nullptr, nullptr),
+            GSS_S_FAILURE);
+  text = minor_text(minor);
   EXPECT_NE(text.find("expired"), std::string::npos) << text;
   EXPECT_NE(text.find("kinit"), std::string::npos) << text;
 }
@@ -96,10 +111,12 @@ TEST(Creds, CcacheNameExtensionSwitchesTheDefault) {
   ASSERT_EQ(gss_krb5_ccache_name(&minor, expired.c_str(), &old), GSS_S_COMPLETE);
   {
     Cred c;
+    OM_uint32 lifetime = 99;
     gss_OID_set_desc mechs = krb5_set();
     EXPECT_EQ(gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_INITIATE, &c.h, nullptr,
-                               nullptr),
-              GSS_S_CREDENTIALS_EXPIRED);
+                               &lifetime),
+              GSS_S_COMPLETE);
+    EXPECT_EQ(lifetime, 0u);  // the expired cache was used
   }
   ASSERT_EQ(gss_krb5_ccache_name(&minor, nullptr, &old), GSS_S_COMPLETE);
   ASSERT_NE(old, nullptr);
