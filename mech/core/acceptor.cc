@@ -178,6 +178,12 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   if (initiator_name_->anonymous()) flags_ |= GSS_C_ANON_FLAG;
   APX_TRY(finish_keys());
   if (flags_ & GSS_C_MUTUAL_FLAG) APX_TRY(build_ap_rep(token));
+  krb5_keyblock* session = nullptr;
+  if (krb5_copy_keyblock(k5_.get(), ticket->enc_part2->session, &session) != 0)
+    return Status::no_memory();
+  session_key_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(session);
+  state_ = State::kEstablished;
+  start_protection();
   base::trace("accept_sec_context: accepted %s for %s, enctype %d, flags 0x%x%s",
               initiator_name_->display().c_str(), acceptor_name_->display().c_str(),
               static_cast<int>(ticket->enc_part2->session->enctype), flags_,

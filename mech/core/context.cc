@@ -1,5 +1,7 @@
 #include "core/context.h"
 
+#include "base/trace.h"
+
 namespace apx::core {
 
 OM_uint32 Context::flags() const {
@@ -18,5 +20,28 @@ OM_uint32 Context::lifetime() const {
                        static_cast<int64_t>(static_cast<uint32_t>(now));
   return left > 0 ? static_cast<OM_uint32>(left) : 0;
 }
+
+
+void Context::start_protection() {
+  const auto bytes = [](const krb5_keyblock* k) {
+    return k ? std::span<const uint8_t>(k->contents, k->length) : std::span<const uint8_t>();
+  };
+  ProtectionKeys keys;
+  keys.context_key = bytes(ctx_key_.get());
+  keys.context_enctype = ctx_key_ ? ctx_key_->enctype : 0;
+  keys.acceptor_subkey = bytes(acceptor_subkey_.get());
+  keys.acceptor_enctype = acceptor_subkey_ ? acceptor_subkey_->enctype : 0;
+  protection_ = std::make_unique<Protection>(role_ == Role::kInitiator, flags_, keys, send_seq_,
+                                             recv_seq_);
+}
+
+base::Status Context::usable() const {
+  if (state_ != State::kEstablished || !protection_)
+    return base::Status::no_context(base::Minor::kCtxIncomplete);
+  if (lifetime() == 0) return base::Status(GSS_S_CONTEXT_EXPIRED, base::code(base::Minor::kContextExpired));
+  return base::Status::complete();
+}
+
+const krb5_keyblock* Context::session_key() const { return session_key_.get(); }
 
 }  // namespace apx::core

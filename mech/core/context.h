@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "core/cred.h"
 #include "core/name.h"
+#include "core/protection.h"
 #include "krb5/k5.h"
 
 namespace apx::core {
@@ -60,6 +61,13 @@ class Context {
   [[nodiscard]] uint64_t initial_send_seq() const { return send_seq_; }
   [[nodiscard]] uint64_t initial_recv_seq() const { return recv_seq_; }
   [[nodiscard]] const k5::Context& k5() const { return k5_; }
+  // The per-message side; nullptr until the context is established.
+  [[nodiscard]] Protection* protection() { return protection_.get(); }
+  // GSS_S_NO_CONTEXT before establishment, GSS_S_CONTEXT_EXPIRED after the ticket's end.
+  [[nodiscard]] base::Status usable() const;
+  // The session key of the ticket (GSS_C_INQ_SSPI_SESSION_KEY); nullptr before establishment.
+  [[nodiscard]] const krb5_keyblock* session_key() const;
+  [[nodiscard]] krb5_timestamp endtime() const { return endtime_; }
 
  private:
   enum class State { kStart, kWantApRep, kEstablished, kFailed };
@@ -82,6 +90,8 @@ class Context {
   [[nodiscard]] std::string rd_req_context(krb5_error_code code,
                                            std::span<const uint8_t> ticket) const;
   base::Status finish_keys();
+  // Called once the context is established: keys and sequence numbers for messages.
+  void start_protection();
 
   k5::Context k5_;  // first: everything below may hold it
   Role role_;
@@ -96,6 +106,8 @@ class Context {
   k5::KeyblockPtr acceptor_subkey_{nullptr, {}};
   k5::TicketPtr ticket_{nullptr, {}};
   std::shared_ptr<Cred> delegated_;
+  std::unique_ptr<Protection> protection_;
+  k5::KeyblockPtr session_key_{nullptr, {}};
   OM_uint32 req_flags_ = 0;
   OM_uint32 flags_ = 0;
   krb5_timestamp endtime_ = 0;

@@ -199,7 +199,11 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
               acceptor_name_->display().c_str(),
               initiator_name_ ? initiator_name_->display().c_str() : "?",
               static_cast<int>(creds->keyblock.enctype), flags_, token.size());
+  krb5_keyblock* session = nullptr;
+  if (krb5_copy_keyblock(c, &creds->keyblock, &session) != 0) return Status::no_memory();
+  session_key_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(session);
   state_ = (flags_ & GSS_C_MUTUAL_FLAG) ? State::kWantApRep : State::kEstablished;
+  if (state_ == State::kEstablished) start_protection();
   return Status::complete();
 }
 
@@ -221,6 +225,7 @@ Status Context::read_ap_rep(std::span<const uint8_t> body) {
     acceptor_subkey_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(k);
   }
   state_ = State::kEstablished;
+  start_protection();
   base::trace("init_sec_context: AP-REP verified, acceptor subkey %s",
               acceptor_subkey_ ? "asserted" : "absent");
   return Status::complete();

@@ -1,0 +1,260 @@
+#include "core/protection.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "base/trace.h"
+
+namespace apx::core {
+
+using base::Minor;
+using base::Result;
+using base::Status;
+using crypto::CryptoIov;
+using crypto::IovKind;
+namespace tok = apx::token;
+
+namespace {
+
+// A list of IOV entries built per call: on the stack for any sane number of buffers.
+class IovList {
+ public:
+  void push(IovKind kind, std::span<uint8_t> buf) {
+    if (n_ < small_.size()) {
+      small_[n_++] = {kind, buf};
+      return;
+    }
+    if (big_.empty()) big_.assign(small_.begin(), small_.end());
+    big_.push_back({kind, buf});
+    ++n_;
+  }
+  void push_all(std::span<const CryptoIov> list) {
+    for (const CryptoIov& i : list) push(i.kind, i.buf);
+  }
+  [[nodiscard]] std::span<const CryptoIov> view() const {
+    return big_.empty() ? std::span<const CryptoIov>(small_.data(), n_)
+                        : std::span<const CryptoIov>(big_);
+  }
+
+ private:
+  std::array<CryptoIov, 24> small_{};
+  std::vector<CryptoIov> big_;
+  size_t n_ = 0;
+};
+
+constexpr size_t kHdr = tok::kCfxHeaderSize;
+constexpr size_t kMaxChecksum = 32;
+
+}  // namespace
+
+Protection::Protection(bool initiator, OM_uint32 flags, const ProtectionKeys& k,
+                       uint64_t send_seq, uint64_t recv_seq)
+    : initiator_(initiator),
+      dce_style_((flags & GSS_C_DCE_STYLE) != 0),
+      context_key_(k.context_key),
+      acceptor_key_(k.acceptor_subkey),
+      context_profile_(crypto::find_profile(k.context_enctype)),
+      acceptor_profile_(k.acceptor_subkey.empty() ? nullptr
+                                                  : crypto::find_profile(k.acceptor_enctype)),
+      send_seq_(send_seq),
+      window_(recv_seq, (flags & GSS_C_REPLAY_FLAG) != 0, (flags & GSS_C_SEQUENCE_FLAG) != 0) {}
+
+const crypto::Profile* Protection::profile(bool acceptor_subkey) const {
+  return acceptor_subkey ? acceptor_profile_ : context_profile_;
+}
+
+uint32_t Protection::send_usage(bool seal) const {
+  return initiator_ ? (seal ? kInitiatorSeal : kInitiatorSign)
+                    : (seal ? kAcceptorSeal : kAcceptorSign);
+}
+
+uint32_t Protection::recv_usage(bool seal) const {
+  return initiator_ ? (seal ? kAcceptorSeal : kAcceptorSign)
+                    : (seal ? kInitiatorSeal : kInitiatorSign);
+}
+
+uint8_t Protection::send_flags(bool sealed) const {
+  // RFC 4121 §4.2.2.
+  uint8_t f = initiator_ ? 0 : tok::kFlagSentByAcceptor;
+  if (sealed) f |= tok::kFlagSealed;
+  if (have_acceptor_subkey()) f |= tok::kFlagAcceptorSubkey;
+  return f;
+}
+
+Result<const crypto::UsageKeys*> Protection::keys(bool acceptor_subkey, uint32_t usage) {
+  const crypto::Profile* p = profile(acceptor_subkey);
+  if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
+  std::optional<crypto::UsageKeys>& slot = keys_[acceptor_subkey ? 1 : 0][usage - kAcceptorSeal];
+  if (!slot) {
+    const base::SecretBytes& key = acceptor_subkey ? acceptor_key_ : context_key_;
+    APX_TRY_ASSIGN(crypto::UsageKeys k, crypto::UsageKeys::derive(*p, key.span(), usage));
+    slot.emplace(std::move(k));
+    base::trace("keys derived: %s usage %u", p->name, usage);
+  }
+  return &*slot;
+}
+
+Result<size_t> Protection::mic_size() const {
+  const crypto::Profile* p = profile(have_acceptor_subkey());
+  if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
+  return kHdr + p->checksum_size;
+}
+
+Result<WrapSizes> Protection::wrap_sizes(bool conf) const {
+  const crypto::Profile* p = profile(have_acceptor_subkey());
+  if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
+  // RFC 4121 §4.2.4: sealed, E(confounder ‖ data ‖ filler ‖ header) ‖ checksum with EC = 0
+  // (CTS needs no padding); unsealed, data ‖ checksum with EC = the checksum's length.
+  if (conf)
+    return WrapSizes{kHdr + p->confounder_size, kHdr + p->checksum_size, 0};
+  return WrapSizes{kHdr, p->checksum_size, static_cast<uint16_t>(p->checksum_size)};
+}
+
+Result<size_t> Protection::max_input(bool conf, size_t token_size) const {
+  APX_TRY_ASSIGN(const WrapSizes s, wrap_sizes(conf));
+  const size_t overhead = s.header + s.trailer;
+  return token_size > overhead ? token_size - overhead : 0;
+}
+
+Status Protection::get_mic(std::span<const CryptoIov> msg, std::span<uint8_t> token) {
+  APX_TRY_ASSIGN(const size_t size, mic_size());
+  if (token.size() != size) return Status::failure(Minor::kInternal);
+  APX_TRY_ASSIGN(const crypto::UsageKeys* k, keys(have_acceptor_subkey(), send_usage(false)));
+  tok::write_mic_header(token.first<kHdr>(), send_flags(false), send_seq_);
+  // RFC 4121 §4.2.4: the checksum covers the message, then the token header.
+  IovList iov;
+  iov.push_all(msg);
+  iov.push(IovKind::sign_only, token.first(kHdr));
+  iov.push(IovKind::trailer, token.subspan(kHdr));
+  APX_TRY(k->make_checksum_iov(iov.view()));
+  ++send_seq_;
+  return Status::complete();
+}
+
+Status Protection::check_flags(const tok::CfxHeader& h) const {
+  // §4.2.2: a token must come from the other side; a reflected one is refused.
+  const bool from_acceptor = (h.flags & tok::kFlagSentByAcceptor) != 0;
+  if (from_acceptor != initiator_) return Status::bad_mic(Minor::kMsgWrongDirection);
+  if ((h.flags & tok::kFlagAcceptorSubkey) && !have_acceptor_subkey())
+    return Status::defective_token(Minor::kMsgBadFlags);
+  return Status::complete();
+}
+
+Result<OM_uint32> Protection::verify_mic(std::span<const CryptoIov> msg,
+                                         std::span<const uint8_t> token) {
+  APX_TRY_ASSIGN(const tok::CfxHeader h, tok::parse_cfx_header(token, tok::kTokMic));
+  APX_TRY(check_flags(h));
+  if (h.flags & tok::kFlagSealed) return Status::defective_token(Minor::kMsgBadFlags);
+  const bool acc = (h.flags & tok::kFlagAcceptorSubkey) != 0;
+  const crypto::Profile* p = profile(acc);
+  if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
+  if (token.size() != kHdr + p->checksum_size)
+    return Status::defective_token(Minor::kTokenTruncated);
+  APX_TRY_ASSIGN(const crypto::UsageKeys* k, keys(acc, recv_usage(false)));
+  // The caller's token is never written: header and checksum are copied to the stack.
+  std::array<uint8_t, kHdr> header;
+  std::array<uint8_t, kMaxChecksum> cksum;
+  std::copy_n(token.begin(), kHdr, header.begin());
+  std::copy(token.begin() + kHdr, token.end(), cksum.begin());
+  IovList iov;
+  iov.push_all(msg);
+  iov.push(IovKind::sign_only, header);
+  iov.push(IovKind::trailer, std::span(cksum).first(p->checksum_size));
+  APX_TRY(k->verify_checksum_iov(iov.view()));
+  return window_.check(h.seq);
+}
+
+Status Protection::seal(bool conf, uint16_t rrc, std::span<uint8_t> header,
+                        std::span<uint8_t> confounder, std::span<const CryptoIov> msg,
+                        std::span<uint8_t> trailer) {
+  APX_TRY_ASSIGN(const WrapSizes sizes, wrap_sizes(conf));
+  if (header.size() != kHdr || trailer.size() != sizes.trailer ||
+      confounder.size() != sizes.header - kHdr)
+    return Status::failure(Minor::kMsgIovInvalid);
+  APX_TRY_ASSIGN(const crypto::UsageKeys* k, keys(have_acceptor_subkey(), send_usage(true)));
+  const uint8_t flags = send_flags(conf);
+  tok::write_wrap_header(header.first<kHdr>(), flags, sizes.ec, rrc, send_seq_);
+  IovList iov;
+  if (conf) {
+    // §4.2.4: the encrypted copy of the header has RRC 0; no filler (EC 0).
+    tok::write_wrap_header(trailer.first<kHdr>(), flags, sizes.ec, 0, send_seq_);
+    iov.push(IovKind::header, confounder);
+    iov.push_all(msg);
+    iov.push(IovKind::data, trailer.first(kHdr));
+    iov.push(IovKind::trailer, trailer.subspan(kHdr));
+    APX_TRY(k->encrypt_iov(iov.view()));
+  } else {
+    // §4.2.4: the checksum covers the data, then the header with EC and RRC zeroed.
+    std::array<uint8_t, kHdr> zeroed;
+    tok::write_wrap_header(zeroed, flags, 0, 0, send_seq_);
+    iov.push_all(msg);
+    iov.push(IovKind::sign_only, zeroed);
+    iov.push(IovKind::trailer, trailer);
+    APX_TRY(k->make_checksum_iov(iov.view()));
+  }
+  ++send_seq_;
+  return Status::complete();
+}
+
+Result<tok::CfxHeader> Protection::wrap_header(std::span<const uint8_t> token) const {
+  APX_TRY_ASSIGN(const tok::CfxHeader h, tok::parse_cfx_header(token, tok::kTokWrap));
+  APX_TRY(check_flags(h));
+  return h;
+}
+
+size_t Protection::rotation(const tok::CfxHeader& h) const {
+  // Windows rotates DCE-style sealed tokens by RRC + EC (MIT follows it).
+  size_t r = h.rrc;
+  if (dce_style_ && (h.flags & tok::kFlagSealed)) r += h.ec;
+  return r;
+}
+
+Result<size_t> Protection::received_trailer_size(const tok::CfxHeader& h) const {
+  const crypto::Profile* p = profile((h.flags & tok::kFlagAcceptorSubkey) != 0);
+  if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
+  if (h.flags & tok::kFlagSealed) return size_t{h.ec} + kHdr + p->checksum_size;
+  return size_t{h.ec};
+}
+
+Result<Protection::Unsealed> Protection::unseal(const tok::CfxHeader& h,
+                                                std::span<const uint8_t> header,
+                                                std::span<uint8_t> confounder,
+                                                std::span<const CryptoIov> msg,
+                                                std::span<uint8_t> trailer) {
+  const bool acc = (h.flags & tok::kFlagAcceptorSubkey) != 0;
+  const bool sealed = (h.flags & tok::kFlagSealed) != 0;
+  const crypto::Profile* p = profile(acc);
+  if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
+  if (header.size() != kHdr) return Status::defective_token(Minor::kTokenTruncated);
+  APX_TRY_ASSIGN(const crypto::UsageKeys* k, keys(acc, recv_usage(true)));
+  IovList iov;
+  if (sealed) {
+    const size_t tail = size_t{h.ec} + kHdr;
+    if (confounder.size() != p->confounder_size || trailer.size() != tail + p->checksum_size)
+      return Status::defective_token(Minor::kTokenTruncated);
+    iov.push(IovKind::header, confounder);
+    iov.push_all(msg);
+    iov.push(IovKind::data, trailer.first(tail));
+    iov.push(IovKind::trailer, trailer.subspan(tail));
+    APX_TRY(k->decrypt_iov(iov.view()));
+    // §4.2.4: the decrypted header copy must match the header, RRC aside (octets 6-7).
+    const auto copy = trailer.subspan(h.ec, kHdr);
+    if (!std::equal(copy.begin(), copy.begin() + 6, header.begin()) ||
+        !std::equal(copy.begin() + 8, copy.end(), header.begin() + 8))
+      return Status::bad_mic(Minor::kMsgBadIntegrity);
+  } else {
+    // §4.2.4: without confidentiality EC counts the checksum octets.
+    if (h.ec != p->checksum_size || trailer.size() != p->checksum_size)
+      return Status::defective_token(Minor::kMsgBadFiller);
+    std::array<uint8_t, kHdr> zeroed;
+    std::copy(header.begin(), header.end(), zeroed.begin());
+    std::fill(zeroed.begin() + 4, zeroed.begin() + 8, uint8_t{0});
+    iov.push_all(msg);
+    iov.push(IovKind::sign_only, zeroed);
+    iov.push(IovKind::trailer, trailer);
+    APX_TRY(k->verify_checksum_iov(iov.view()));
+  }
+  return Unsealed{sealed, window_.check(h.seq)};
+}
+
+}  // namespace apx::core

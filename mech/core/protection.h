@@ -1,0 +1,111 @@
+// apx::core::Protection — the per-message side of an established context (RFC 4121 §4.2):
+// keys, sequence numbers and the one seal/unseal core that gss_get_mic, gss_wrap and
+// their IOV forms share.
+//
+// Keys are derived once per context and usage (lazily, on first use) and kept scheduled;
+// the calls below allocate nothing. One context is used by one thread at a time.
+#pragma once
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
+#include <array>
+#include <optional>
+#include <span>
+
+#include "base/result.h"
+#include "base/secret_bytes.h"
+#include "core/seq_window.h"
+#include "crypto/iov.h"
+#include "crypto/usage_keys.h"
+#include "token/cfx.h"
+
+namespace apx::core {
+
+enum class Role;
+
+// Where the parts of a Wrap token go: the header buffer holds the 16-octet token header
+// (plus the confounder when sealed); the trailer holds EC filler octets, the encrypted
+// header copy (sealed) and the checksum.
+struct WrapSizes {
+  size_t header = 0;
+  size_t trailer = 0;
+  uint16_t ec = 0;
+};
+
+struct ProtectionKeys {
+  std::span<const uint8_t> context_key;  // initiator subkey, or the session key
+  int32_t context_enctype = 0;
+  std::span<const uint8_t> acceptor_subkey;  // empty when the acceptor asserted none
+  int32_t acceptor_enctype = 0;
+};
+
+class Protection {
+ public:
+  Protection(bool initiator, OM_uint32 flags, const ProtectionKeys& keys, uint64_t send_seq,
+             uint64_t recv_seq);
+
+  [[nodiscard]] base::Result<size_t> mic_size() const;
+  [[nodiscard]] base::Result<WrapSizes> wrap_sizes(bool conf) const;
+  // Largest message whose Wrap token fits in `token_size` octets.
+  [[nodiscard]] base::Result<size_t> max_input(bool conf, size_t token_size) const;
+
+  // RFC 4121 §4.2.6.1: `token` (mic_size() octets) = header ‖ checksum(msg ‖ header).
+  base::Status get_mic(std::span<const crypto::CryptoIov> msg, std::span<uint8_t> token);
+  // Supplementary status bits on success.
+  base::Result<OM_uint32> verify_mic(std::span<const crypto::CryptoIov> msg,
+                                     std::span<const uint8_t> token);
+
+  // RFC 4121 §4.2.6.2: writes the header (with `rrc`), the confounder when `conf`, protects
+  // `msg` (data encrypted in place when `conf`) and fills `trailer`. Sizes per wrap_sizes.
+  base::Status seal(bool conf, uint16_t rrc, std::span<uint8_t> header,
+                    std::span<uint8_t> confounder, std::span<const crypto::CryptoIov> msg,
+                    std::span<uint8_t> trailer);
+
+  struct Unsealed {
+    bool conf = false;
+    OM_uint32 supplementary = 0;
+  };
+  // The parsed header of a received Wrap token, checked for direction and key flags.
+  base::Result<token::CfxHeader> wrap_header(std::span<const uint8_t> token) const;
+  // The rotation the sender applied to the octets after the header (RRC, plus EC for
+  // DCE-style sealed tokens as Windows sends them).
+  [[nodiscard]] size_t rotation(const token::CfxHeader& h) const;
+  // Verifies (and when sealed decrypts in place) a Wrap token laid out in its parts:
+  // `confounder` is empty unless sealed; `trailer` = filler(EC) ‖ header copy ‖ checksum
+  // when sealed, the EC checksum octets otherwise.
+  base::Result<Unsealed> unseal(const token::CfxHeader& h, std::span<const uint8_t> header,
+                                std::span<uint8_t> confounder,
+                                std::span<const crypto::CryptoIov> msg,
+                                std::span<uint8_t> trailer);
+  // Size of the trailer of a received token with header `h`.
+  [[nodiscard]] base::Result<size_t> received_trailer_size(const token::CfxHeader& h) const;
+
+  [[nodiscard]] uint64_t send_seq() const { return send_seq_; }
+  [[nodiscard]] const SeqWindow& recv_window() const { return window_; }
+  [[nodiscard]] bool have_acceptor_subkey() const { return !acceptor_key_.empty(); }
+
+ private:
+  // RFC 4121 §2 key usages.
+  static constexpr uint32_t kAcceptorSeal = 22, kAcceptorSign = 23, kInitiatorSeal = 24,
+                            kInitiatorSign = 25;
+  base::Result<const crypto::UsageKeys*> keys(bool acceptor_subkey, uint32_t usage);
+  [[nodiscard]] const crypto::Profile* profile(bool acceptor_subkey) const;
+  base::Status check_flags(const token::CfxHeader& h) const;
+  [[nodiscard]] uint8_t send_flags(bool sealed) const;
+  [[nodiscard]] uint32_t send_usage(bool seal) const;
+  [[nodiscard]] uint32_t recv_usage(bool seal) const;
+
+  bool initiator_;
+  bool dce_style_;
+  base::SecretBytes context_key_;
+  base::SecretBytes acceptor_key_;
+  const crypto::Profile* context_profile_;
+  const crypto::Profile* acceptor_profile_;
+  // [acceptor subkey?][usage - 22]
+  std::array<std::array<std::optional<crypto::UsageKeys>, 4>, 2> keys_;
+  uint64_t send_seq_;
+  SeqWindow window_;
+};
+
+}  // namespace apx::core
