@@ -1,6 +1,7 @@
 #include "core/protection.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "base/trace.h"
@@ -143,8 +144,7 @@ Status Protection::check_flags(const tok::CfxHeader& h) const {
 Result<OM_uint32> Protection::verify_mic(std::span<const CryptoIov> msg,
                                          std::span<const uint8_t> token) {
   APX_TRY_ASSIGN(const tok::CfxHeader h, tok::parse_cfx_header(token, tok::kTokMic));
-  APX_TRY(check_flags(h));
-  if (h.flags & tok::kFlagSealed) return Status::defective_token(Minor::kMsgBadFlags);
+  APX_TRY(check_flags(h));  // a Sealed flag on a MIC token is ignored, as MIT does
   const bool acc = (h.flags & tok::kFlagAcceptorSubkey) != 0;
   const crypto::Profile* p = profile(acc);
   if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
@@ -255,6 +255,24 @@ Result<Protection::Unsealed> Protection::unseal(const tok::CfxHeader& h,
     APX_TRY(k->verify_checksum_iov(iov.view()));
   }
   return Unsealed{sealed, window_.check(h.seq)};
+}
+
+Result<Protection::Unwrapped> Protection::unwrap(std::span<const uint8_t> token,
+                                                std::span<uint8_t> out) {
+  APX_TRY_ASSIGN(const tok::CfxHeader h, wrap_header(token));
+  APX_TRY_ASSIGN(const size_t tsize, received_trailer_size(h));
+  const size_t conf_size = (h.flags & tok::kFlagSealed) ? 16 : 0;
+  const auto body = token.subspan(kHdr);
+  if (body.size() < conf_size + tsize) return Status::defective_token(Minor::kTokenTruncated);
+  if (out.size() != body.size()) return Status::failure(Minor::kInternal);
+  tok::copy_unrotated(body, rotation(h), out);
+  const size_t data_len = body.size() - conf_size - tsize;
+  const CryptoIov iov[] = {{IovKind::data, out.subspan(conf_size, data_len)}};
+  APX_TRY_ASSIGN(const Unsealed u,
+                 unseal(h, token.first(kHdr), out.first(conf_size), iov, out.last(tsize)));
+  if (conf_size != 0 && data_len != 0)
+    std::memmove(out.data(), out.data() + conf_size, data_len);
+  return Unwrapped{out.first(data_len), u.conf, u.supplementary};
 }
 
 }  // namespace apx::core

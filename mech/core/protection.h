@@ -78,6 +78,15 @@ class Protection {
                                 std::span<uint8_t> confounder,
                                 std::span<const crypto::CryptoIov> msg,
                                 std::span<uint8_t> trailer);
+  // gss_unwrap: a whole Wrap token. The octets after the header are copied into `out`
+  // (token.size() - 16 octets, caller's) with the rotation undone, then unsealed there;
+  // `plain` is the message inside `out`, at its start. The token is never written.
+  struct Unwrapped {
+    std::span<uint8_t> plain;
+    bool conf = false;
+    OM_uint32 supplementary = 0;
+  };
+  base::Result<Unwrapped> unwrap(std::span<const uint8_t> token, std::span<uint8_t> out);
   // Size of the trailer of a received token with header `h`.
   [[nodiscard]] base::Result<size_t> received_trailer_size(const token::CfxHeader& h) const;
 

@@ -184,35 +184,21 @@ APX_EXPORT OM_uint32 gss_unwrap(OM_uint32* minor, gss_ctx_id_t handle, gss_buffe
     if (output == GSS_C_NO_BUFFER) return report(minor, Status::call_inaccessible_write());
     auto ctx = context_of(handle);
     if (!ctx) return report(minor, ctx.error());
-    Protection& p = *(*ctx)->protection();
     const auto token = bytes_of(input);
-    auto h = p.wrap_header(token);
-    if (!h) return report(minor, h.error());
-    auto tsize = p.received_trailer_size(*h);
-    if (!tsize) return report(minor, tsize.error());
-    const bool sealed = (h->flags & tok::kFlagSealed) != 0;
-    const size_t conf_size = sealed ? 16 : 0;
-    const auto body = token.subspan(kHdr);
-    if (body.size() < conf_size + *tsize) return report(minor, Status::defective_token(Minor::kTokenTruncated));
-    // The output buffer is the only allocation: the body is copied into it with the
-    // sender's rotation undone (the caller's token is never written), then unsealed in place.
-    auto* out = static_cast<uint8_t*>(std::malloc(body.empty() ? 1 : body.size()));
-    if (out == nullptr) return report(minor, Status::no_memory());
-    std::span<uint8_t> plain(out, body.size());
-    tok::copy_unrotated(body, p.rotation(*h), plain);
-    const size_t data_len = body.size() - conf_size - *tsize;
-    const CryptoIov iov[] = {{IovKind::data, plain.subspan(conf_size, data_len)}};
-    auto r = p.unseal(*h, token.first(kHdr), plain.first(conf_size), iov, plain.last(*tsize));
-    if (!r) {
-      std::free(out);
-      return report(minor, r.error());
+    if (token.size() < kHdr) {
+      auto h = (*ctx)->protection()->wrap_header(token);  // says why
+      return report(minor, h ? Status::defective_token(Minor::kTokenTruncated) : h.error());
     }
-    if (conf_size != 0 && data_len != 0) std::memmove(out, out + conf_size, data_len);
-    if (data_len == 0) {
-      std::free(out);
-    } else {
+    // The output buffer is the only allocation; the caller's token is never written.
+    const size_t body = token.size() - kHdr;
+    auto* out = static_cast<uint8_t*>(std::malloc(body ? body : 1));
+    if (out == nullptr) return report(minor, Status::no_memory());
+    auto r = (*ctx)->protection()->unwrap(token, {out, body});
+    if (!r || r->plain.empty()) std::free(out);
+    if (!r) return report(minor, r.error());
+    if (!r->plain.empty()) {
       output->value = out;
-      output->length = data_len;
+      output->length = r->plain.size();
     }
     if (conf_state != nullptr) *conf_state = r->conf ? 1 : 0;
     return report(minor, Status(r->supplementary, 0));
