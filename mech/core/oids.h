@@ -30,6 +30,7 @@ extern const gss_OID_desc kNtKrb5Enterprise;  // 1.2.840.113554.1.2.2.6
 extern const gss_OID_desc kOidCcacheName;            // .5.3
 extern const gss_OID_desc kOidInqSspiSessionKey;     // .5.5
 extern const gss_OID_desc kOidExportLucidContext;    // .5.6 (+ version)
+extern const gss_OID_desc kOidFreeLucidContext;      // .5.7
 extern const gss_OID_desc kOidUseKdcContext;         // .5.8
 extern const gss_OID_desc kOidRegisterAcceptorIdentity;  // .5.9
 extern const gss_OID_desc kOidSaslSsf;               // .5.15

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/trace.h"
+#include "crypto/prf.h"
 
 namespace apx::core {
 
@@ -54,6 +55,8 @@ Protection::Protection(bool initiator, OM_uint32 flags, const ProtectionKeys& k,
       dce_style_((flags & GSS_C_DCE_STYLE) != 0),
       context_key_(k.context_key),
       acceptor_key_(k.acceptor_subkey),
+      context_enctype_(k.context_enctype),
+      acceptor_enctype_(k.acceptor_subkey.empty() ? 0 : k.acceptor_enctype),
       context_profile_(crypto::find_profile(k.context_enctype)),
       acceptor_profile_(k.acceptor_subkey.empty() ? nullptr
                                                   : crypto::find_profile(k.acceptor_enctype)),
@@ -273,6 +276,37 @@ Result<Protection::Unwrapped> Protection::unwrap(std::span<const uint8_t> token,
   if (conf_size != 0 && data_len != 0)
     std::memmove(out.data(), out.data() + conf_size, data_len);
   return Unwrapped{out.first(data_len), u.conf, u.supplementary};
+}
+
+std::span<const uint8_t> Protection::protection_key() const {
+  return have_acceptor_subkey() ? acceptor_key_.span() : context_key_.span();
+}
+
+int32_t Protection::protection_enctype() const {
+  return have_acceptor_subkey() ? acceptor_enctype_ : context_enctype_;
+}
+
+Status Protection::prf_plus(bool full, std::span<const uint8_t> input,
+                            std::span<uint8_t> out) const {
+  const bool acc = full && have_acceptor_subkey();
+  const crypto::Profile* p = profile(acc);
+  if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
+  const size_t block = crypto::prf_size(*p);
+  // RFC 4402 §2: T_n = pseudo-random(K, n ‖ S), n a 4-octet big-endian counter; the
+  // output is T_0 ‖ T_1 ‖ ... cut to the length asked for (the counter starts at 0, as in
+  // MIT and Heimdal).
+  std::vector<uint8_t> seed(4 + input.size());
+  std::copy(input.begin(), input.end(), seed.begin() + 4);
+  base::SecretBytes t(block);
+  size_t done = 0;
+  for (uint32_t n = 0; done < out.size(); ++n) {
+    for (int i = 0; i < 4; ++i) seed[static_cast<size_t>(i)] = static_cast<uint8_t>(n >> (24 - 8 * i));
+    APX_TRY(crypto::prf(*p, acc ? acceptor_key_.span() : context_key_.span(), seed, t.span()));
+    const size_t take = std::min(block, out.size() - done);
+    std::copy_n(t.data(), take, out.begin() + static_cast<ptrdiff_t>(done));
+    done += take;
+  }
+  return Status::complete();
 }
 
 }  // namespace apx::core

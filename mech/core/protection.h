@@ -90,6 +90,16 @@ class Protection {
   // Size of the trailer of a received token with header `h`.
   [[nodiscard]] base::Result<size_t> received_trailer_size(const token::CfxHeader& h) const;
 
+  // RFC 4402 PRF+ with the RFC 4121 key choice: GSS_C_PRF_KEY_FULL takes the acceptor
+  // subkey when there is one, GSS_C_PRF_KEY_PARTIAL the initiator's subkey.
+  base::Status prf_plus(bool full, std::span<const uint8_t> input, std::span<uint8_t> out) const;
+  // The key messages are protected with (acceptor subkey if asserted, else the context key).
+  [[nodiscard]] std::span<const uint8_t> protection_key() const;
+  [[nodiscard]] int32_t protection_enctype() const;
+  [[nodiscard]] std::span<const uint8_t> context_key() const { return context_key_.span(); }
+  [[nodiscard]] std::span<const uint8_t> acceptor_key() const { return acceptor_key_.span(); }
+  [[nodiscard]] int32_t context_enctype() const { return context_enctype_; }
+  [[nodiscard]] int32_t acceptor_enctype() const { return acceptor_enctype_; }
   [[nodiscard]] uint64_t send_seq() const { return send_seq_; }
   [[nodiscard]] const SeqWindow& recv_window() const { return window_; }
   [[nodiscard]] bool have_acceptor_subkey() const { return !acceptor_key_.empty(); }
@@ -109,6 +119,8 @@ class Protection {
   bool dce_style_;
   base::SecretBytes context_key_;
   base::SecretBytes acceptor_key_;
+  int32_t context_enctype_;
+  int32_t acceptor_enctype_;
   const crypto::Profile* context_profile_;
   const crypto::Profile* acceptor_profile_;
   // [acceptor subkey?][usage - 22]

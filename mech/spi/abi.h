@@ -45,5 +45,7 @@ inline std::span<const uint8_t> bytes_of(const gss_buffer_t b) {
                                         gss_OID_set* out);
 [[nodiscard]] base::Status add_to_buffer_set(gss_buffer_set_t* set, std::span<const uint8_t> b);
 void clear_buffer(gss_buffer_t b);
+// Releases a lucid context made by gss_inquire_sec_context_by_oid (queries.cc).
+void free_lucid(void* lucid);
 
 }  // namespace apx::spi

@@ -197,6 +197,12 @@ APX_EXPORT OM_uint32 gssspi_mech_invoke(OM_uint32* minor, const gss_OID mech,
       apx::base::trace("register_acceptor_identity: %s", keytab.c_str());
       return report(minor, Status::complete());
     }
+    if (apx::core::oid_equal(object, apx::core::kOidFreeLucidContext)) {
+      // gss_krb5_free_lucid_sec_context: the value is the lucid context apx made.
+      if (value == GSS_C_NO_BUFFER) return report(minor, Status::call_inaccessible_read());
+      free_lucid(value->value);
+      return report(minor, Status::complete());
+    }
     if (apx::core::oid_equal(object, apx::core::kOidUseKdcContext)) {
       // krb5_gss_use_kdc_context (kadmind, kdb5_util): tells MIT's mechanism to share the
       // KDC's krb5 context. apx makes its own per object: nothing to do.
