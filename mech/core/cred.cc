@@ -78,15 +78,20 @@ Status Cred::acquire_initiator(const Name* desired, const CredStore& store) {
   if (desired != nullptr) {
     APX_TRY_ASSIGN(want, desired->principal(k5_));
   }
+  open_client_keytab(store);
   if (!chosen.empty()) {
     code = krb5_cc_resolve(c, chosen.c_str(), &raw);
   } else if (want) {
     // A ccache collection (DIR:, KEYRING:, KCM:) may hold tickets for several clients.
     code = krb5_cc_cache_match(c, want.get(), &raw);
-    if (code == KRB5_CC_NOTFOUND)
+    if (code == KRB5_CC_NOTFOUND && client_keytab_) {
+      // Tickets will come from the client keytab, into a cache of this credential's own.
+      code = krb5_cc_new_unique(c, "MEMORY", nullptr, &raw);
+    } else if (code == KRB5_CC_NOTFOUND) {
       return k5_.error(GSS_S_NO_CRED, code,
                        "No Kerberos tickets for " + desired->display() +
                            " in any credential cache: run 'kinit " + desired->display() + "'");
+    }
   } else {
     code = krb5_cc_default(c, &raw);
   }
@@ -96,6 +101,10 @@ Status Cred::acquire_initiator(const Name* desired, const CredStore& store) {
 
   krb5_principal client = nullptr;
   code = krb5_cc_get_principal(c, raw, &client);
+  if (code != 0 && client_keytab_) {
+    APX_TRY(kinit_from_client_keytab(want.get()));
+    code = krb5_cc_get_principal(c, raw, &client);
+  }
   if (code != 0)
     return k5_.error(GSS_S_NO_CRED, code,
                      "No Kerberos credentials in " + ccache_name_ +
@@ -108,8 +117,61 @@ Status Cred::acquire_initiator(const Name* desired, const CredStore& store) {
   APX_TRY_ASSIGN(Name n, Name::from_principal(k5_, client));
   name_ = std::move(n);
   APX_TRY(check_ticket_expiry());
+  if (initiator_lifetime() == 0 && client_keytab_) {
+    // Expired, but the client keytab can renew them (MIT does the same).
+    APX_TRY(kinit_from_client_keytab(client));
+    APX_TRY(check_ticket_expiry());
+  }
   base::trace("acquire_cred: initiator %s from %s", name_->display().c_str(),
               ccache_name_.c_str());
+  return Status::complete();
+}
+
+void Cred::open_client_keytab(const CredStore& store) {
+  // The client keytab ("client_keytab" store key, else KRB5_CLIENT_KTNAME or krb5.conf's
+  // default_client_keytab_name); used only when it has keys.
+  krb5_context c = k5_.get();
+  krb5_keytab kt = nullptr;
+  const krb5_error_code code = store.client_keytab.empty()
+                                   ? krb5_kt_client_default(c, &kt)
+                                   : krb5_kt_resolve(c, store.client_keytab.c_str(), &kt);
+  if (code != 0) return;
+  auto owned = k5_.own<_krb5_kt, krb5_kt_close>(kt);
+  if (krb5_kt_have_content(c, kt) != 0) return;
+  client_keytab_ = std::move(owned);
+}
+
+Status Cred::kinit_from_client_keytab(krb5_const_principal want) {
+  krb5_context c = k5_.get();
+  krb5_principal client = nullptr;
+  krb5_error_code code = 0;
+  if (want != nullptr) {
+    code = krb5_copy_principal(c, want, &client);
+  } else {
+    // No name asked for: the keytab's first principal, as MIT does.
+    krb5_kt_cursor cur;
+    krb5_keytab_entry e;
+    code = krb5_kt_start_seq_get(c, client_keytab_.get(), &cur);
+    if (code == 0) {
+      code = krb5_kt_next_entry(c, client_keytab_.get(), &e, &cur);
+      if (code == 0) {
+        code = krb5_copy_principal(c, e.principal, &client);
+        krb5_free_keytab_entry_contents(c, &e);
+      }
+      (void)krb5_kt_end_seq_get(c, client_keytab_.get(), &cur);
+    }
+  }
+  if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot read the client keytab");
+  auto owned_client = k5_.own<krb5_principal_data, krb5_free_principal>(client);
+  krb5_creds creds{};
+  code = krb5_get_init_creds_keytab(c, &creds, client, client_keytab_.get(), 0, nullptr, nullptr);
+  if (code == 0) code = krb5_cc_initialize(c, ccache_.get(), client);
+  if (code == 0) code = krb5_cc_store_cred(c, ccache_.get(), &creds);
+  krb5_free_cred_contents(c, &creds);
+  if (code != 0)
+    return k5_.error(GSS_S_NO_CRED, code,
+                     "Cannot get tickets for " + k5_.unparse(client) + " from the client keytab");
+  base::trace("acquire_cred: tickets for %s from the client keytab", k5_.unparse(client).c_str());
   return Status::complete();
 }
 

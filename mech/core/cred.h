@@ -64,6 +64,8 @@ class Cred {
   base::Status acquire_initiator(const Name* desired, const CredStore& store);
   base::Status acquire_acceptor(const Name* desired, const CredStore& store);
   base::Status check_ticket_expiry();
+  void open_client_keytab(const CredStore& store);
+  base::Status kinit_from_client_keytab(krb5_const_principal want);
 
   k5::Context k5_;  // first: destroyed last
   std::mutex mu_;
@@ -72,6 +74,7 @@ class Cred {
   std::optional<Name> acceptor_name_;
   k5::CcachePtr ccache_;
   k5::KeytabPtr keytab_;
+  k5::KeytabPtr client_keytab_{nullptr, {}};
   std::string ccache_name_, keytab_name_, rcache_name_;
   krb5_timestamp expiry_ = 0;
   bool no_ci_flags_ = false;

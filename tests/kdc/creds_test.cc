@@ -1,6 +1,8 @@
 // Credentials through the mechglue with apx interposing the krb5 OID.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "kdc/gss_helpers.h"
 #include "support/realm.h"
 
@@ -102,6 +104,56 @@ TEST(Creds, EmptyKeytabIsNoCred) {
                          c, minor),
             GSS_S_NO_CRED);
   EXPECT_NE(minor_text(minor).find("KRB5_KTNAME"), std::string::npos);
+}
+
+TEST(Creds, ClientKeytabFillsAnEmptyCache) {
+  Cred c;
+  OM_uint32 minor, lifetime = 0;
+  gss_key_value_element_desc el[2] = {{"ccache", "MEMORY:apx-client-keytab-test"},
+                                      {"client_keytab", nullptr}};
+  const std::string kt = "FILE:" + Realm::shared().user_keytab();
+  el[1].value = kt.c_str();
+  gss_key_value_set_desc store = {2, el};
+  gss_OID_set_desc mechs = krb5_set();
+  ASSERT_EQ(gss_acquire_cred_from(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_INITIATE, &store, &c.h,
+                                  nullptr, &lifetime),
+            GSS_S_COMPLETE)
+      << minor_text(minor);
+  EXPECT_GT(lifetime, 3600u);
+  Name name;
+  ASSERT_EQ(gss_inquire_cred(&minor, c.h, &name.h, nullptr, nullptr, nullptr), GSS_S_COMPLETE);
+  Buffer shown;
+  gss_display_name(&minor, name.h, &shown.b, nullptr);
+  EXPECT_EQ(shown.str(), Realm::shared().user_principal());
+  // And a context starts from it.
+  Name target = import("host@localhost", GSS_C_NT_HOSTBASED_SERVICE);
+  Ctx ctx;
+  Buffer out;
+  EXPECT_EQ(gss_init_sec_context(&minor, c.h, &ctx.h, target.h, &kKrb5Oid, 0, 0, nullptr,
+                                 nullptr, nullptr, &out.b, nullptr, nullptr),
+            GSS_S_COMPLETE)
+      << minor_text(minor);
+}
+
+TEST(Creds, ClientKeytabRenewsExpiredTickets) {
+  Cred c;
+  OM_uint32 minor, lifetime = 0;
+  // A copy of the expired cache: the renewal writes into it.
+  const std::string copy = Realm::shared().dir() + "/expired-copy.ccache";
+  {
+    std::ifstream in(Realm::shared().expired_ccache(), std::ios::binary);
+    std::ofstream out(copy, std::ios::binary);
+    out << in.rdbuf();
+  }
+  const std::string cc = "FILE:" + copy, kt = "FILE:" + Realm::shared().user_keytab();
+  gss_key_value_element_desc el[2] = {{"ccache", cc.c_str()}, {"client_keytab", kt.c_str()}};
+  gss_key_value_set_desc store = {2, el};
+  gss_OID_set_desc mechs = krb5_set();
+  ASSERT_EQ(gss_acquire_cred_from(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_INITIATE, &store, &c.h,
+                                  nullptr, &lifetime),
+            GSS_S_COMPLETE)
+      << minor_text(minor);
+  EXPECT_GT(lifetime, 3600u);
 }
 
 TEST(Creds, CcacheNameExtensionSwitchesTheDefault) {
