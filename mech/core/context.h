@@ -39,6 +39,12 @@ class Context {
                                                               OM_uint32 time_req);
   static base::Result<std::unique_ptr<Context>> new_acceptor(std::shared_ptr<Cred> cred);
 
+  // gss_export_sec_context / gss_import_sec_context (standalone mode: in interposer mode
+  // the mechglue sends imports to MIT's mechanism). The token holds keys: it is for
+  // passing a context between processes of one host, as RFC 2743 §2.2.8 intends.
+  [[nodiscard]] base::Result<std::vector<uint8_t>> export_token() const;
+  static base::Result<std::unique_ptr<Context>> import_token(std::span<const uint8_t> token);
+
   // Initiator: produce the AP-REQ token (first call) or process the AP-REP / KRB-ERROR.
   Step init_step(gss_channel_bindings_t cb, std::span<const uint8_t> input);
   // Acceptor: process the AP-REQ, answer with an AP-REP when mutual was asked.

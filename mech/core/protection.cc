@@ -63,6 +63,12 @@ Protection::Protection(bool initiator, OM_uint32 flags, const ProtectionKeys& k,
       send_seq_(send_seq),
       window_(recv_seq, (flags & GSS_C_REPLAY_FLAG) != 0, (flags & GSS_C_SEQUENCE_FLAG) != 0) {}
 
+Protection::Protection(bool initiator, OM_uint32 flags, const ProtectionKeys& k,
+                       uint64_t send_seq, const SeqWindow& window)
+    : Protection(initiator, flags, k, send_seq, window.base()) {
+  window_ = window;
+}
+
 const crypto::Profile* Protection::profile(bool acceptor_subkey) const {
   return acceptor_subkey ? acceptor_profile_ : context_profile_;
 }

@@ -44,6 +44,9 @@ class Protection {
  public:
   Protection(bool initiator, OM_uint32 flags, const ProtectionKeys& keys, uint64_t send_seq,
              uint64_t recv_seq);
+  // For an imported context: the receive window as it was exported.
+  Protection(bool initiator, OM_uint32 flags, const ProtectionKeys& keys, uint64_t send_seq,
+             const SeqWindow& window);
 
   [[nodiscard]] base::Result<size_t> mic_size() const;
   [[nodiscard]] base::Result<WrapSizes> wrap_sizes(bool conf) const;

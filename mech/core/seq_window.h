@@ -45,6 +45,15 @@ class SeqWindow {
   [[nodiscard]] bool do_replay() const { return do_replay_; }
   [[nodiscard]] bool do_sequence() const { return do_sequence_; }
   [[nodiscard]] bool wide() const { return mask_ == UINT64_MAX; }
+  // A window as exported by a context (gss_export_sec_context).
+  [[nodiscard]] static SeqWindow restore(uint64_t base, uint64_t next_relative,
+                                         uint64_t received_map, bool do_replay,
+                                         bool do_sequence, bool wide) {
+    SeqWindow w(base, do_replay, do_sequence, wide);
+    w.next_ = next_relative & w.mask_;
+    w.recvmap_ = received_map;
+    return w;
+  }
 
  private:
   uint64_t base_;

@@ -188,3 +188,35 @@ APX_GSSI(delete_sec_context, gss_delete_sec_context)
 APX_GSSI(process_context_token, gss_process_context_token)
 APX_GSSI(context_time, gss_context_time)
 APX_GSSI(inquire_context, gss_inquire_context)
+
+APX_EXPORT OM_uint32 gss_export_sec_context(OM_uint32* minor, gss_ctx_id_t* handle,
+                                            gss_buffer_t token) {
+  return guarded(minor, [&] {
+    clear_buffer(token);
+    if (handle == nullptr || token == GSS_C_NO_BUFFER)
+      return report(minor, Status::call_inaccessible_write());
+    if (*handle == GSS_C_NO_CONTEXT) return report(minor, Status::no_context(Minor::kCtxIncomplete));
+    auto bytes = as_ctx(*handle)->export_token();
+    if (!bytes) return report(minor, bytes.error());
+    if (Status s = set_buffer(token, *bytes); !s.ok()) return report(minor, s);
+    // RFC 2743 §2.2.8: the exported context is no longer available to this process.
+    delete as_ctx(*handle);
+    *handle = GSS_C_NO_CONTEXT;
+    return report(minor, Status::complete());
+  });
+}
+
+APX_EXPORT OM_uint32 gss_import_sec_context(OM_uint32* minor, gss_buffer_t token,
+                                            gss_ctx_id_t* handle) {
+  return guarded(minor, [&] {
+    if (handle == nullptr) return report(minor, Status::call_inaccessible_write());
+    *handle = GSS_C_NO_CONTEXT;
+    auto ctx = Context::import_token(bytes_of(token));
+    if (!ctx) return report(minor, ctx.error());
+    *handle = to_handle(ctx->release());
+    return report(minor, Status::complete());
+  });
+}
+
+APX_GSSI(export_sec_context, gss_export_sec_context)
+APX_GSSI(import_sec_context, gss_import_sec_context)

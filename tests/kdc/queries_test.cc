@@ -145,3 +145,63 @@ TEST(Queries, PseudoRandomMatchesThePeerAndMit) {
 
 }  // namespace
 }  // namespace apx::test
+
+namespace apx::test {
+namespace {
+
+TEST(Queries, ExportedContextsKeepWorkingAfterImport) {
+  Pair p;
+  establish(&kApxOid, p, "sha2@localhost");
+  OM_uint32 minor;
+  // Traffic before the export, so sequence state has something to carry.
+  const std::string before = "before export", after = "after import";
+  gss_buffer_desc msg = buf(before);
+  Buffer w1;
+  ASSERT_EQ(gss_wrap(&minor, p.init.h, 1, 0, &msg, nullptr, &w1.b), GSS_S_COMPLETE);
+  Buffer plain1;
+  ASSERT_EQ(gss_unwrap(&minor, p.acc.h, &w1.b, &plain1.b, nullptr, nullptr), GSS_S_COMPLETE);
+
+  Buffer ti, ta;
+  ASSERT_EQ(gss_export_sec_context(&minor, &p.init.h, &ti.b), GSS_S_COMPLETE) << minor_text(minor, &kApxOid);
+  ASSERT_EQ(gss_export_sec_context(&minor, &p.acc.h, &ta.b), GSS_S_COMPLETE);
+  EXPECT_EQ(p.init.h, GSS_C_NO_CONTEXT);
+  Ctx ii, ia;
+  ASSERT_EQ(gss_import_sec_context(&minor, &ti.b, &ii.h), GSS_S_COMPLETE) << minor_text(minor, &kApxOid);
+  ASSERT_EQ(gss_import_sec_context(&minor, &ta.b, &ia.h), GSS_S_COMPLETE);
+
+  for (auto [from, to] : {std::pair{&ii, &ia}, std::pair{&ia, &ii}}) {
+    gss_buffer_desc m = buf(after);
+    Buffer w, out;
+    ASSERT_EQ(gss_wrap(&minor, from->h, 1, 0, &m, nullptr, &w.b), GSS_S_COMPLETE);
+    ASSERT_EQ(gss_unwrap(&minor, to->h, &w.b, &out.b, nullptr, nullptr), GSS_S_COMPLETE)
+        << minor_text(minor, &kApxOid);
+    EXPECT_EQ(out.str(), "after import");
+  }
+  Name src;
+  int local = -1;
+  ASSERT_EQ(gss_inquire_context(&minor, ia.h, &src.h, nullptr, nullptr, nullptr, nullptr, &local,
+                                nullptr),
+            GSS_S_COMPLETE);
+  EXPECT_EQ(local, 0);
+  Buffer shown;
+  gss_display_name(&minor, src.h, &shown.b, nullptr);
+  EXPECT_EQ(shown.str(), Realm::shared().user_principal());
+}
+
+TEST(Queries, DamagedExportTokensAreRefused) {
+  Pair p;
+  establish(&kApxOid, p);
+  OM_uint32 minor;
+  Buffer t;
+  ASSERT_EQ(gss_export_sec_context(&minor, &p.init.h, &t.b), GSS_S_COMPLETE);
+  const auto token = t.bytes();
+  for (size_t n = 1; n < token.size(); ++n) {
+    std::vector<uint8_t> cut(token.begin(), token.begin() + static_cast<long>(n));
+    gss_buffer_desc b = buf(cut);
+    Ctx c;
+    EXPECT_TRUE(GSS_ERROR(gss_import_sec_context(&minor, &b, &c.h))) << n;
+  }
+}
+
+}  // namespace
+}  // namespace apx::test
