@@ -250,20 +250,30 @@ Status wrap_iov(Protection& p, bool conf, Buffers& b, bool seal) {
 
 }  // namespace
 
+namespace {
+
+// gss_wrap_iov (`seal`) and gss_wrap_iov_length share everything but the sealing.
+OM_uint32 wrap_iov_call(OM_uint32* minor, gss_ctx_id_t handle, int conf_req, gss_qop_t qop,
+                        int* conf_state, gss_iov_buffer_desc* iov, int count, bool seal) {
+  if (conf_state != nullptr) *conf_state = 0;
+  auto ctx = context_of(handle);
+  if (!ctx) return report(minor, ctx.error());
+  if (Status s = check_qop(qop); !s.ok()) return report(minor, s);
+  auto b = classify(iov, count);
+  if (!b) return report(minor, b.error());
+  if (Status s = wrap_iov(*(*ctx)->protection(), conf_req != 0, *b, seal); !s.ok())
+    return report(minor, s);
+  if (conf_state != nullptr) *conf_state = conf_req != 0;
+  return report(minor, Status::complete());
+}
+
+}  // namespace
+
 APX_EXPORT OM_uint32 gss_wrap_iov(OM_uint32* minor, gss_ctx_id_t handle, int conf_req,
                                   gss_qop_t qop, int* conf_state, gss_iov_buffer_desc* iov,
                                   int count) {
   return guarded(minor, [&] {
-    if (conf_state != nullptr) *conf_state = 0;
-    auto ctx = context_of(handle);
-    if (!ctx) return report(minor, ctx.error());
-    if (Status s = check_qop(qop); !s.ok()) return report(minor, s);
-    auto b = classify(iov, count);
-    if (!b) return report(minor, b.error());
-    if (Status s = wrap_iov(*(*ctx)->protection(), conf_req != 0, *b, true); !s.ok())
-      return report(minor, s);
-    if (conf_state != nullptr) *conf_state = conf_req != 0;
-    return report(minor, Status::complete());
+    return wrap_iov_call(minor, handle, conf_req, qop, conf_state, iov, count, true);
   });
 }
 
@@ -271,16 +281,7 @@ APX_EXPORT OM_uint32 gss_wrap_iov_length(OM_uint32* minor, gss_ctx_id_t handle, 
                                          gss_qop_t qop, int* conf_state,
                                          gss_iov_buffer_desc* iov, int count) {
   return guarded(minor, [&] {
-    if (conf_state != nullptr) *conf_state = 0;
-    auto ctx = context_of(handle);
-    if (!ctx) return report(minor, ctx.error());
-    if (Status s = check_qop(qop); !s.ok()) return report(minor, s);
-    auto b = classify(iov, count);
-    if (!b) return report(minor, b.error());
-    if (Status s = wrap_iov(*(*ctx)->protection(), conf_req != 0, *b, false); !s.ok())
-      return report(minor, s);
-    if (conf_state != nullptr) *conf_state = conf_req != 0;
-    return report(minor, Status::complete());
+    return wrap_iov_call(minor, handle, conf_req, qop, conf_state, iov, count, false);
   });
 }
 
