@@ -27,7 +27,9 @@ int main(int argc, char** argv) {
   std::vector<char*> args(argv, argv + argc);
   static char default_min_time[] = "--benchmark_min_time=0.25";
   bool has_min_time = false;
-  for (char* a : args) has_min_time = has_min_time || std::strncmp(a, "--benchmark_min_time", 20) == 0;
+  for (char* a : args) {
+    has_min_time = has_min_time || std::strncmp(a, "--benchmark_min_time", 20) == 0;
+  }
   if (!has_min_time) args.insert(args.begin() + 1, default_min_time);
   int n = static_cast<int>(args.size());
   args.push_back(nullptr);

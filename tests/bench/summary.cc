@@ -64,6 +64,7 @@ std::string ratio(const SummaryReporter::Row* num_row, const SummaryReporter::Ro
 
 double ns_of(const SummaryReporter::Row& r) { return r.ns; }
 double allocs_of(const SummaryReporter::Row& r) { return r.allocs; }
+double faults_of(const SummaryReporter::Row& r) { return r.faults; }
 
 }  // namespace
 
@@ -76,11 +77,15 @@ void SummaryReporter::ReportRuns(const std::vector<Run>& runs) {
     Row row;
     row.failed = run.error_occurred;
     any_failed_ = any_failed_ || run.error_occurred;
-    row.ns = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit) * 1e9;
+    const double t = run.run_name.time_type.empty() ? run.GetAdjustedCPUTime()
+                                                    : run.GetAdjustedRealTime();
+    row.ns = t / benchmark::GetTimeUnitMultiplier(run.time_unit) * 1e9;
     if (auto it = run.counters.find("allocs_per_iter"); it != run.counters.end())
       row.allocs = it->second.value;
     if (auto it = run.counters.find("frees_per_iter"); it != run.counters.end())
       row.frees = it->second.value;
+    if (auto it = run.counters.find("faults_per_iter"); it != run.counters.end())
+      row.faults = it->second.value;
     // With --benchmark_repetitions the fastest repetition is kept.
     // The registered name, without the /real_time or /min_time suffixes.
     auto [it, fresh] = rows_.try_emplace(run.run_name.function_name, row);
@@ -183,10 +188,12 @@ std::string single_call_report() {
 }
 
 void print_summary(const SummaryReporter& r, const std::string& single_calls) {
-  std::printf("\nSummary (real time per operation; speed = MIT ns / apx ns; limit = OpenSSL "
-              "floor ns / apx ns; allocs = heap allocations per operation)\n");
-  std::printf("%-21s %-4s %8s %12s %12s %7s %7s %8s %8s  %s\n", "operation", "enc", "size",
-              "apx ns", "MIT ns", "speed", "limit", "apx al", "MIT al", "target misses");
+  std::printf("\nSummary: ns per operation (CPU time; establishment real time), speed = MIT ns"
+              " / apx ns, limit = OpenSSL floor ns / apx ns,\nal = heap allocations and pf = "
+              "page faults per operation\n");
+  std::printf("%-21s %-4s %8s %12s %12s %7s %7s %7s %7s %7s %7s  %s\n", "operation", "enc",
+              "size", "apx ns", "MIT ns", "speed", "limit", "apx al", "MIT al", "apx pf",
+              "MIT pf", "target misses");
   for (Op op : kOps) {
     for (Enc e : kEncs) {
       for (size_t n : kSizes) {
@@ -199,21 +206,23 @@ void print_summary(const SummaryReporter& r, const std::string& single_calls) {
         const auto* lim = find(r, std::string(limit_name(limit_of(op))) + "/" + enc_name(e) +
                                       "/" + std::to_string(n));
         if (apx == nullptr && mit == nullptr) continue;
-        std::printf("%-21s %-4s %8s %12s %12s %7s %7s %8s %8s  %s\n", op_title(op), enc_name(e),
-                    size_text(n).c_str(), num(apx, ns_of, "%.0f").c_str(),
+        std::printf("%-21s %-4s %8s %12s %12s %7s %7s %7s %7s %7s %7s  %s\n", op_title(op),
+                    enc_name(e), size_text(n).c_str(), num(apx, ns_of, "%.0f").c_str(),
                     num(mit, ns_of, "%.0f").c_str(), ratio(mit, apx).c_str(),
                     ratio(lim, apx).c_str(), num(apx, allocs_of, "%.1f").c_str(),
-                    num(mit, allocs_of, "%.1f").c_str(), misses(op, n, apx, mit, lim).c_str());
+                    num(mit, allocs_of, "%.1f").c_str(), num(apx, faults_of, "%.0f").c_str(),
+                    num(mit, faults_of, "%.0f").c_str(), misses(op, n, apx, mit, lim).c_str());
       }
     }
   }
   const auto* apx = find(r, "establish/apx/sha1");
   const auto* mit = find(r, "establish/MIT/sha1");
   if (apx != nullptr || mit != nullptr) {
-    std::printf("%-21s %-4s %8s %12s %12s %7s %7s %8s %8s  %s\n", "establish (mutual)", "sha1",
-                "-", num(apx, ns_of, "%.0f").c_str(), num(mit, ns_of, "%.0f").c_str(),
+    std::printf("%-21s %-4s %8s %12s %12s %7s %7s %7s %7s %7s %7s  %s\n", "establish (mutual)",
+                "sha1", "-", num(apx, ns_of, "%.0f").c_str(), num(mit, ns_of, "%.0f").c_str(),
                 ratio(mit, apx).c_str(), "-", num(apx, allocs_of, "%.0f").c_str(),
-                num(mit, allocs_of, "%.0f").c_str(),
+                num(mit, allocs_of, "%.0f").c_str(), num(apx, faults_of, "%.0f").c_str(),
+                num(mit, faults_of, "%.0f").c_str(),
                 apx != nullptr && mit != nullptr && apx->ns > mit->ns ? "apx slower than MIT"
                                                                       : "");
   }

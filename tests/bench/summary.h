@@ -18,8 +18,8 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   SummaryReporter();
 
   struct Row {
-    double ns = 0;  // real time per iteration
-    double allocs = 0, frees = 0;
+    double ns = 0;  // time per iteration: CPU time, or real time for rows that use it
+    double allocs = 0, frees = 0, faults = 0;
     bool failed = false;
   };
 
