@@ -56,8 +56,9 @@ int main(int argc, char** argv) {
 
   apx::bench::register_rows();
   apx::bench::SummaryReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
+  const size_t ran = benchmark::RunSpecifiedBenchmarks(&reporter);
   apx::bench::print_summary(reporter, single_calls);
   benchmark::Shutdown();
-  return reporter.any_failed() ? 1 : 0;
+  // A filter that matches nothing must not pass for a successful smoke run.
+  return ran == 0 || reporter.any_failed() ? 1 : 0;
 }
