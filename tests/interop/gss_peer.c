@@ -8,9 +8,10 @@
  *
  * Output on stdout, one key=value a line: on failure step=, major=0x..., minor=,
  * status=<gss_display_status texts>; on success established=1, flags=, mech=,
- * lifetime= (and src_name=, delegated= on the acceptor); with --messages, messages=ok
- * or messages=fail with message_* details. Exit 0 when established (and the
- * messages went through), 1 on a GSS or transport failure, 2 on a usage error. */
+ * lifetime=, session_key_enctype= (and src_name=, delegated= on the acceptor); with
+ * --messages, every per-message check of peer_messages.c (msg.*=) and messages=ok or
+ * messages=fail with message_* details. Exit 0 when established (and every message
+ * check passed), 1 on a GSS or transport failure, 2 on a usage error. */
 #define _GNU_SOURCE
 
 #include <gssapi/gssapi.h>
@@ -28,7 +29,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum { kMaxFrame = 16 * 1024 * 1024, kMaxSizes = 64 };
+#include "peer_io.h"
+#include "peer_messages.h"
+
+enum { kMaxSizes = 64 };
 
 /* The standalone apx mechanism, from apx's public header (nothing is linked from apx). */
 static gss_OID_desc apx_mech_oid = {APX_MECH_OID_LENGTH, APX_MECH_OID_DER};
@@ -49,6 +53,7 @@ struct options {
   size_t sizes[kMaxSizes];
   size_t nsizes;
   int messages;
+  const char* checks;
   const char* replay_to;
   const char* token_from;
   unsigned timeout;
@@ -82,38 +87,14 @@ static void usage(void) {
           "  [--target service@host] [--flags mutual,replay,sequence,conf,integ,deleg]\n"
           "  [--cb APPDATA] [--cb-addr INITIATOR_IPV4,ACCEPTOR_IPV4]\n"
           "  [--cred-ccache PATH] [--keytab PATH] [--messages SIZE,SIZE,...]\n"
+          "  [--checks NAME,NAME,...]   (only these message checks; both peers alike)\n"
           "  [--replay-token-to FILE] [--token-from FILE] [--timeout SECONDS]\n"
-          "   or: gss_peer --oid OID   (prints its DER and dotted forms)\n");
+          "   or: gss_peer --oid OID   (prints its DER and dotted forms)\n"
+          "   or: gss_peer --list-checks   (the message checks: check.NAME=all|MAX_SIZE)\n");
   exit(2);
 }
 
 /* ---- output ---------------------------------------------------------------- */
-
-/* Appends every gss_display_status text of one status value to out. */
-static void append_status(char* out, size_t cap, OM_uint32 code, int type, gss_OID mech) {
-  OM_uint32 ctx = 0;
-  do {
-    OM_uint32 minor = 0;
-    gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
-    OM_uint32 major = gss_display_status(&minor, code, type, mech, &ctx, &text);
-    if (GSS_ERROR(major)) break;
-    size_t used = strlen(out);
-    snprintf(out + used, cap - used, "%s%.*s", used > 0 ? "; " : "", (int)text.length,
-             (const char*)text.value);
-    gss_release_buffer(&minor, &text);
-  } while (ctx != 0);
-}
-
-static void print_status(const char* prefix, OM_uint32 major, OM_uint32 minor, gss_OID mech) {
-  char text[2048] = "";
-  append_status(text, sizeof text, major, GSS_C_GSS_CODE, GSS_C_NO_OID);
-  if (minor != 0) append_status(text, sizeof text, minor, GSS_C_MECH_CODE, mech);
-  for (char* p = text; *p != '\0'; ++p) {
-    if (*p == '\n' || *p == '\r') *p = ' ';
-  }
-  printf("%smajor=0x%08x\n%sminor=%u\n%sstatus=%s\n", prefix, major, prefix, minor, prefix,
-         text);
-}
 
 static void print_failure(const char* step, OM_uint32 major, OM_uint32 minor, gss_OID mech) {
   printf("step=%s\n", step);
@@ -266,65 +247,7 @@ static void print_name(const char* key, gss_name_t name) {
   gss_release_buffer(&minor, &text);
 }
 
-/* ---- framing ----------------------------------------------------------------- */
-
-static int write_all(int fd, const void* buf, size_t len) {
-  const unsigned char* p = buf;
-  while (len > 0) {
-    ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == ENOTSOCK) n = write(fd, p, len);
-    if (n <= 0) return -1;
-    p += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
-static int read_all(int fd, void* buf, size_t len) {
-  unsigned char* p = buf;
-  while (len > 0) {
-    ssize_t n = read(fd, p, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return -1;
-    p += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
-static int send_frame(int fd, const void* data, size_t len) {
-  if (fd < 0 || len > kMaxFrame) return -1;
-  unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
-                          (unsigned char)(len >> 8), (unsigned char)len};
-  if (write_all(fd, hdr, sizeof hdr) != 0) return -1;
-  return len == 0 ? 0 : write_all(fd, data, len);
-}
-
-/* Reads one frame into a malloc'd buffer (released with free). */
-static int recv_frame(int fd, gss_buffer_desc* out) {
-  unsigned char hdr[4];
-  out->value = NULL;
-  out->length = 0;
-  if (fd < 0 || read_all(fd, hdr, sizeof hdr) != 0) return -1;
-  size_t len = ((size_t)hdr[0] << 24) | ((size_t)hdr[1] << 16) | ((size_t)hdr[2] << 8) | hdr[3];
-  if (len > kMaxFrame) return -1;
-  out->value = malloc(len > 0 ? len : 1);
-  if (out->value == NULL) return -1;
-  if (len > 0 && read_all(fd, out->value, len) != 0) {
-    free(out->value);
-    out->value = NULL;
-    return -1;
-  }
-  out->length = len;
-  return 0;
-}
-
-static void free_frame(gss_buffer_desc* buf) {
-  free(buf->value);
-  buf->value = NULL;
-  buf->length = 0;
-}
+/* ---- files ------------------------------------------------------------------- */
 
 static int read_file(const char* path, gss_buffer_desc* out) {
   FILE* f = fopen(path, "rb");
@@ -417,6 +340,10 @@ static void oid_roundtrip(const char* arg) {
 
 static void parse_args(int argc, char** argv, struct options* o) {
   if (argc == 3 && strcmp(argv[1], "--oid") == 0) oid_roundtrip(argv[2]);
+  if (argc == 2 && strcmp(argv[1], "--list-checks") == 0) {
+    list_message_checks();
+    exit(0);
+  }
   memset(o, 0, sizeof *o);
   o->initiator = -1;
   o->fd = -1;
@@ -451,6 +378,8 @@ static void parse_args(int argc, char** argv, struct options* o) {
       o->keytab = val;
     } else if (strcmp(opt, "--messages") == 0) {
       parse_sizes(val, o);
+    } else if (strcmp(opt, "--checks") == 0) {
+      o->checks = val;
     } else if (strcmp(opt, "--replay-token-to") == 0) {
       o->replay_to = val;
     } else if (strcmp(opt, "--token-from") == 0) {
@@ -520,6 +449,29 @@ static int acquire_cred(const struct options* o, gss_cred_id_t* cred) {
   return 0;
 }
 
+/* The enctype of the key protecting messages (the acceptor subkey if there is one), as
+ * GSS_C_INQ_SSPI_SESSION_KEY reports it: its second element is the OID
+ * 1.2.840.113554.1.2.2.4.<enctype>. "unavailable" where the mechanism does not say. */
+static void print_session_key_enctype(gss_ctx_id_t ctx) {
+  static const unsigned char prefix[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x04};
+  OM_uint32 minor = 0;
+  gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+  OM_uint32 major = gss_inquire_sec_context_by_oid(&minor, ctx, GSS_C_INQ_SSPI_SESSION_KEY, &set);
+  long enctype = -1;
+  if (!GSS_ERROR(major) && set != GSS_C_NO_BUFFER_SET && set->count >= 2) {
+    const gss_buffer_desc* oid = &set->elements[1];
+    const unsigned char* p = oid->value;
+    if (oid->length > sizeof prefix && oid->length <= sizeof prefix + 4 &&
+        memcmp(p, prefix, sizeof prefix) == 0) {
+      enctype = 0;
+      for (size_t i = sizeof prefix; i < oid->length; ++i) enctype = (enctype << 7) | (p[i] & 0x7f);
+    }
+  }
+  gss_release_buffer_set(&minor, &set);
+  if (enctype < 0) printf("session_key_enctype=unavailable\n");
+  else printf("session_key_enctype=%ld\n", enctype);
+}
+
 /* ---- establishment ------------------------------------------------------------ */
 
 /* During establishment only CONTINUE_NEEDED may accompany success: a supplementary bit
@@ -529,7 +481,8 @@ static int establishment_failed(OM_uint32 major) {
   return GSS_ERROR(major) || (major & ~(OM_uint32)GSS_S_CONTINUE_NEEDED) != 0;
 }
 
-static int run_initiator(const struct options* o, gss_cred_id_t cred, gss_ctx_id_t* ctx) {
+static int run_initiator(const struct options* o, gss_cred_id_t cred, gss_ctx_id_t* ctx,
+                         OM_uint32* flags) {
   OM_uint32 major, minor = 0;
   gss_buffer_desc name_buf = {strlen(o->target), (void*)o->target};
   gss_name_t target = GSS_C_NO_NAME;
@@ -569,6 +522,8 @@ static int run_initiator(const struct options* o, gss_cred_id_t cred, gss_ctx_id
       print_flags(ret_flags);
       print_oid("mech", actual);
       printf("lifetime=%u\n", time_rec);
+      print_session_key_enctype(*ctx);
+      *flags = ret_flags;
       rc = 0;
       break;
     }
@@ -596,7 +551,8 @@ static int next_acceptor_token(const struct options* o, int first, gss_buffer_de
   return 0;
 }
 
-static int run_acceptor(const struct options* o, gss_cred_id_t cred, gss_ctx_id_t* ctx) {
+static int run_acceptor(const struct options* o, gss_cred_id_t cred, gss_ctx_id_t* ctx,
+                        OM_uint32* flags) {
   struct bindings b;
   gss_channel_bindings_t cb = make_bindings(o, &b);
   int first = 1;
@@ -627,152 +583,16 @@ static int run_acceptor(const struct options* o, gss_cred_id_t cred, gss_ctx_id_
       print_flags(ret_flags);
       print_oid("mech", actual);
       printf("lifetime=%u\n", time_rec);
+      print_session_key_enctype(*ctx);
       print_name("src_name", src);
       printf("delegated=%d\n", deleg != GSS_C_NO_CREDENTIAL);
+      *flags = ret_flags;
       rc = 0;
     }
     gss_release_name(&ignored, &src);
     gss_release_cred(&ignored, &deleg);
     if (rc <= 0) return rc;
   }
-}
-
-/* ---- per-message exchange ----------------------------------------------------- */
-
-static void fill_message(unsigned char* p, size_t n) {
-  for (size_t i = 0; i < n; ++i) p[i] = (unsigned char)((i * 31u + n) & 0xff);
-}
-
-static int message_failure(const char* step, size_t size, OM_uint32 major, OM_uint32 minor,
-                           gss_OID mech) {
-  printf("messages=fail\nmessage_step=%s size=%zu\n", step, size);
-  if (major != 0 || minor != 0) print_status("message_", major, minor, mech);
-  return -1;
-}
-
-/* Sends gss_wrap(conf) of msg; returns 0 or -1 after printing the failure. */
-static int send_wrapped(const struct options* o, gss_ctx_id_t ctx, const gss_buffer_desc* msg,
-                        int conf) {
-  OM_uint32 minor = 0, ignored = 0;
-  int conf_state = -1;
-  gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
-  OM_uint32 major = gss_wrap(&minor, ctx, conf, GSS_C_QOP_DEFAULT, (gss_buffer_t)msg, &conf_state,
-                             &token);
-  const char* step = conf ? "wrap(conf)" : "wrap(integ)";
-  if (GSS_ERROR(major)) return message_failure(step, msg->length, major, minor, o->mech);
-  int sent = send_frame(o->fd, token.value, token.length);
-  gss_release_buffer(&ignored, &token);
-  if (conf_state != conf) return message_failure(step, msg->length, 0, 0, o->mech);
-  if (sent != 0) return message_failure("send", msg->length, 0, 0, o->mech);
-  return 0;
-}
-
-/* Receives a Wrap token and unwraps it into out (released with gss_release_buffer). */
-static int recv_unwrapped(const struct options* o, gss_ctx_id_t ctx, size_t size, int conf,
-                          gss_buffer_desc* out) {
-  gss_buffer_desc token;
-  if (recv_frame(o->fd, &token) != 0) return message_failure("receive", size, 0, 0, o->mech);
-  OM_uint32 minor = 0;
-  int conf_state = -1;
-  gss_qop_t qop = 0;
-  OM_uint32 major = gss_unwrap(&minor, ctx, &token, out, &conf_state, &qop);
-  free_frame(&token);
-  const char* step = conf ? "unwrap(conf)" : "unwrap(integ)";
-  if (major != GSS_S_COMPLETE) return message_failure(step, size, major, minor, o->mech);
-  if (conf_state != conf) return message_failure(step, size, 0, 0, o->mech);
-  return 0;
-}
-
-static int send_mic(const struct options* o, gss_ctx_id_t ctx, const gss_buffer_desc* msg) {
-  OM_uint32 minor = 0, ignored = 0;
-  gss_buffer_desc mic = GSS_C_EMPTY_BUFFER;
-  OM_uint32 major = gss_get_mic(&minor, ctx, GSS_C_QOP_DEFAULT, (gss_buffer_t)msg, &mic);
-  if (GSS_ERROR(major)) return message_failure("get_mic", msg->length, major, minor, o->mech);
-  int sent = send_frame(o->fd, msg->value, msg->length) == 0 &&
-             send_frame(o->fd, mic.value, mic.length) == 0;
-  gss_release_buffer(&ignored, &mic);
-  return sent ? 0 : message_failure("send", msg->length, 0, 0, o->mech);
-}
-
-/* Receives a message and its MIC, verifies it; out holds the message (free_frame). */
-static int recv_verified(const struct options* o, gss_ctx_id_t ctx, size_t size,
-                         gss_buffer_desc* out) {
-  gss_buffer_desc mic;
-  if (recv_frame(o->fd, out) != 0) return message_failure("receive", size, 0, 0, o->mech);
-  if (recv_frame(o->fd, &mic) != 0) {
-    free_frame(out);
-    return message_failure("receive", size, 0, 0, o->mech);
-  }
-  OM_uint32 minor = 0;
-  gss_qop_t qop = 0;
-  OM_uint32 major = gss_verify_mic(&minor, ctx, out, &mic, &qop);
-  free_frame(&mic);
-  if (major != GSS_S_COMPLETE) {
-    free_frame(out);
-    return message_failure("verify_mic", size, major, minor, o->mech);
-  }
-  return 0;
-}
-
-static int same(const gss_buffer_desc* a, const gss_buffer_desc* b) {
-  return a->length == b->length && (a->length == 0 || memcmp(a->value, b->value, a->length) == 0);
-}
-
-/* Initiator: wrap/unwrap round trips (conf, then integrity only), then MIC both ways. */
-static int initiator_messages(const struct options* o, gss_ctx_id_t ctx, size_t size) {
-  gss_buffer_desc msg = {size, malloc(size > 0 ? size : 1)};
-  if (msg.value == NULL) return message_failure("malloc", size, 0, 0, o->mech);
-  fill_message(msg.value, size);
-  int rc = 0;
-  for (int conf = 1; conf >= 0 && rc == 0; --conf) {
-    gss_buffer_desc back = GSS_C_EMPTY_BUFFER;
-    rc = send_wrapped(o, ctx, &msg, conf);
-    if (rc == 0) rc = recv_unwrapped(o, ctx, size, conf, &back);
-    if (rc == 0 && !same(&msg, &back)) rc = message_failure("compare(wrap)", size, 0, 0, o->mech);
-    OM_uint32 ignored = 0;
-    gss_release_buffer(&ignored, &back);
-  }
-  if (rc == 0) rc = send_mic(o, ctx, &msg);
-  if (rc == 0) {
-    gss_buffer_desc back;
-    rc = recv_verified(o, ctx, size, &back);
-    if (rc == 0 && !same(&msg, &back)) rc = message_failure("compare(mic)", size, 0, 0, o->mech);
-    if (rc == 0) free_frame(&back);
-  }
-  free(msg.value);
-  return rc;
-}
-
-/* Acceptor: unwrap and echo back wrapped, then verify the MIC and answer with its own. */
-static int acceptor_messages(const struct options* o, gss_ctx_id_t ctx, size_t size) {
-  int rc = 0;
-  for (int conf = 1; conf >= 0 && rc == 0; --conf) {
-    gss_buffer_desc msg = GSS_C_EMPTY_BUFFER;
-    rc = recv_unwrapped(o, ctx, size, conf, &msg);
-    if (rc == 0 && msg.length != size) rc = message_failure("size(wrap)", size, 0, 0, o->mech);
-    if (rc == 0) rc = send_wrapped(o, ctx, &msg, conf);
-    OM_uint32 ignored = 0;
-    gss_release_buffer(&ignored, &msg);
-  }
-  if (rc == 0) {
-    gss_buffer_desc msg;
-    rc = recv_verified(o, ctx, size, &msg);
-    if (rc == 0) {
-      rc = send_mic(o, ctx, &msg);
-      free_frame(&msg);
-    }
-  }
-  return rc;
-}
-
-static int run_messages(const struct options* o, gss_ctx_id_t ctx) {
-  for (size_t i = 0; i < o->nsizes; ++i) {
-    int rc = o->initiator ? initiator_messages(o, ctx, o->sizes[i])
-                          : acceptor_messages(o, ctx, o->sizes[i]);
-    if (rc != 0) return rc;
-  }
-  printf("messages=ok\n");
-  return 0;
 }
 
 int main(int argc, char** argv) {
@@ -783,9 +603,15 @@ int main(int argc, char** argv) {
 
   gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
   gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+  OM_uint32 flags = 0;
   int rc = acquire_cred(&o, &cred);
-  if (rc == 0) rc = o.initiator ? run_initiator(&o, cred, &ctx) : run_acceptor(&o, cred, &ctx);
-  if (rc == 0 && o.messages) rc = run_messages(&o, ctx);
+  if (rc == 0) {
+    rc = o.initiator ? run_initiator(&o, cred, &ctx, &flags) : run_acceptor(&o, cred, &ctx, &flags);
+  }
+  if (rc == 0 && o.messages) {
+    struct message_plan plan = {o.fd, o.initiator, o.mech, flags, o.sizes, o.nsizes, o.checks};
+    rc = run_messages(ctx, &plan);
+  }
 
   OM_uint32 minor = 0;
   gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);

@@ -6,21 +6,31 @@
 // the same major status in the same place.
 //
 // APX_INTEROP_APX_IS_MIT=1 serves the "apx" sides with MIT's built-in mechanism too
-// (empty mech.conf, krb5 OID, no trace checks): a check of the harness itself.
+// (empty mech.conf, krb5 OID, no trace checks): a check of the harness itself. There
+// every pairing is MIT against MIT, so the message cells run once, as mit_mit.
+//
+// Message cells: gss_peer --messages runs every per-message check of peer_messages.c
+// (each producing call against each receiving call that takes its tokens, damaged,
+// replayed and reordered tokens, gss_wrap_size_limit) in both directions for every
+// size; the receiving side prints msg.CHECK.DIR.sizeN=ok|fail for each.
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_apx.h>
 #include <gssapi/gssapi_ext.h>
 #include <gtest/gtest.h>
+#include <krb5/krb5.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "peer_process.h"
@@ -43,6 +53,8 @@ constexpr int kTimeoutSeconds = 60;
 constexpr const char* kKrb5Oid = "1.2.840.113554.1.2.2";
 constexpr const char* kApxOid = APX_MECH_OID_STRING;
 constexpr const char* kMessageSizes = "0,1,15,16,17,65535,1048576";
+// For the cells about the sequence window only (their checks do not depend on size).
+constexpr const char* kFewMessageSizes = "0,17";
 
 bool apx_is_mit() {
   const char* v = std::getenv("APX_INTEROP_APX_IS_MIT");
@@ -111,7 +123,7 @@ struct Expect {
 };
 
 struct Case {
-  const char* name;
+  std::string name;
   std::vector<std::string> initiator_args;  // "@DIR@" stands for the realm directory
   std::vector<std::string> acceptor_args;
   EnvList initiator_env;
@@ -120,7 +132,11 @@ struct Case {
   bool mutual = true;                   // GSS_C_MUTUAL_FLAG requested
   std::optional<bool> channel_bound;    // acceptor's GSS_C_CHANNEL_BOUND_FLAG, if checked
   bool delegated = false;               // acceptor must receive a delegated credential
-  bool messages = false;                // gss_wrap/unwrap and get_mic/verify_mic both ways
+  bool messages = false;                // every per-message check, both ways (gss_peer --messages)
+  std::string sizes;                    // the message sizes, as given to --messages
+  std::string enctypes;                 // krb5.conf variant allowing only this session enctype
+  int enctype = 0;                      // session key enctype, where a side reports it
+  int mic_length = 0;                   // octets of the MIC token of an empty message
   bool replay = false;                  // then accept the saved AP-REQ once more
   Expect replayed;                      // outcome of that second acceptance
 };
@@ -143,30 +159,83 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
 
 std::vector<Case> make_cases() {
   std::vector<Case> cases;
-  auto plain = [&](const char* name, const char* service, bool mutual, bool messages) {
+  auto plain = [&](const char* name, const char* service, bool mutual) {
     Case c{name, target(service, mutual ? kMutualFlags : kNoMutualFlags), {}, {}, kEstablished,
            kEstablished};
     c.mutual = mutual;
-    c.messages = messages;
-    if (messages) {
-      c.initiator_args = c.initiator_args + std::vector<std::string>{"--messages", kMessageSizes};
-      c.acceptor_args = {"--messages", kMessageSizes};
-    }
     cases.push_back(c);
   };
   // sha1/localhost holds only aes256-cts-hmac-sha1-96 and sha2/localhost only
   // aes256-cts-hmac-sha384-192, so ticket, session key and subkeys use that enctype.
   // MIT: established on both sides; the initiator reports mutual only when asked.
-  plain("sha1_mutual", "sha1", true, false);
-  plain("sha1_nomutual", "sha1", false, false);
-  plain("sha2_mutual", "sha2", true, false);
-  plain("sha2_nomutual", "sha2", false, false);
-  // MIT: messages=ok for every size on both sides.
-  plain("sha1_mutual_messages", "sha1", true, true);
-  plain("sha1_nomutual_messages", "sha1", false, true);
-  plain("sha2_mutual_messages", "sha2", true, true);
-  plain("sha2_nomutual_messages", "sha2", false, true);
-  plain("host_all_enctypes_messages", "host", true, true);
+  plain("sha1_mutual", "sha1", true);
+  plain("sha1_nomutual", "sha1", false);
+  plain("sha2_mutual", "sha2", true);
+  plain("sha2_nomutual", "sha2", false);
+
+  // Message cells: every enctype the test KDC issues, with an acceptor subkey (mutual:
+  // the acceptor sends an AP-REP with a subkey and the tokens carry the AcceptorSubkey
+  // flag) and without (the tokens use the initiator's subkey, of the ticket session
+  // key's enctype). The acceptor subkey's enctype is negotiated (RFC 4537): MIT's
+  // initiator offers its permitted_enctypes and the acceptor takes the first it allows,
+  // so with the realm's krb5.conf even sha2/localhost (whose only key, and so the
+  // session key, is aes256-cts-hmac-sha384-192) gets an aes256-cts-hmac-sha1-96 acceptor
+  // subkey. The host_* cells use a krb5.conf that puts one enctype first (see
+  // enctype_conf), which then is the session key's and the acceptor subkey's.
+  // MIT: messages=ok for every check, size and direction on both sides.
+  auto messages = [&](const std::string& name, const char* service, const char* flags, bool mutual,
+                      const char* enctypes, int enctype, int mic_length, const char* sizes) {
+    Case c{name, target(service, flags) + std::vector<std::string>{"--messages", sizes},
+           {"--messages", sizes}, {}, kEstablished, kEstablished};
+    c.mutual = mutual;
+    c.messages = true;
+    c.sizes = sizes;
+    c.enctypes = enctypes;
+    c.enctype = enctype;
+    c.mic_length = mic_length;
+    cases.push_back(c);
+  };
+  constexpr int kAes256Sha1 = ENCTYPE_AES256_CTS_HMAC_SHA1_96;
+  constexpr int kAes256Sha2 = ENCTYPE_AES256_CTS_HMAC_SHA384_192;
+  constexpr int kAes128Sha1 = ENCTYPE_AES128_CTS_HMAC_SHA1_96;
+  constexpr int kAes128Sha2 = ENCTYPE_AES128_CTS_HMAC_SHA256_128;
+  // MIC token of an empty message: the 16-octet header and the checksum.
+  auto mic_length = [](int enctype) {
+    return 16 + (enctype == kAes256Sha2 ? 24 : enctype == kAes128Sha2 ? 16 : 12);
+  };
+  struct Keys {
+    const char* name;
+    const char* service;
+    const char* enctypes;  // "": the realm's krb5.conf
+    int mutual_enctype;    // of the acceptor subkey
+    int nomutual_enctype;  // of the session key
+  };
+  const Keys keys[] = {
+      {"sha1", "sha1", "", kAes256Sha1, kAes256Sha1},
+      {"sha2", "sha2", "", kAes256Sha1, kAes256Sha2},
+      {"host_all_enctypes", "host", "", kAes256Sha1, kAes256Sha1},
+      {"host_aes256_sha2", "host", "aes256-cts-hmac-sha384-192", kAes256Sha2, kAes256Sha2},
+      {"host_aes128_sha1", "host", "aes128-cts-hmac-sha1-96", kAes128Sha1, kAes128Sha1},
+      {"host_aes128_sha2", "host", "aes128-cts-hmac-sha256-128", kAes128Sha2, kAes128Sha2},
+  };
+  for (const Keys& k : keys) {
+    for (bool mutual : {true, false}) {
+      const int enctype = mutual ? k.mutual_enctype : k.nomutual_enctype;
+      messages(std::string(k.name) + (mutual ? "_mutual" : "_nomutual") + "_messages", k.service,
+               mutual ? kMutualFlags : kNoMutualFlags, mutual, k.enctypes, enctype,
+               mic_length(enctype), kMessageSizes);
+    }
+  }
+  // The receiver's sequence window with each combination of replay and sequence
+  // detection. MIT (g_seqstate): a replayed token is DUPLICATE with replay detection,
+  // else UNSEQ with sequence detection, else accepted; a token after a gap is GAP_TOKEN
+  // and a late one UNSEQ_TOKEN with sequence detection, else accepted.
+  messages("sha1_neither_replay_nor_sequence_messages", "sha1", "mutual,conf,integ", true, "",
+           kAes256Sha1, mic_length(kAes256Sha1), kFewMessageSizes);
+  messages("sha1_replay_only_messages", "sha1", "mutual,replay,conf,integ", true, "", kAes256Sha1,
+           mic_length(kAes256Sha1), kFewMessageSizes);
+  messages("sha1_sequence_only_messages", "sha1", "mutual,sequence,conf,integ", true, "",
+           kAes256Sha1, mic_length(kAes256Sha1), kFewMessageSizes);
 
   // MIT: the acceptor receives a delegated credential and reports GSS_C_DELEG_FLAG.
   {
@@ -272,6 +341,125 @@ OM_uint32 parse_hex(const std::string& s) {
   return static_cast<OM_uint32>(std::strtoul(s.c_str(), nullptr, 16));
 }
 
+// ---- message cells -------------------------------------------------------------
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+// A copy of the realm's krb5.conf whose permitted_enctypes and default_tgs_enctypes
+// start with enctype: the KDC gives the ticket a session key of the first enctype the
+// initiator asks for and the service has, and MIT's initiator offers its permitted
+// enctypes, in order, for the acceptor subkey (RFC 4537). aes256-cts-hmac-sha1-96, the
+// realm's first enctype, follows it: the TGT's session key and the ticket itself (under
+// host/localhost's first key) use it, and MIT refuses a ccache whose TGT has none of the
+// default_tgs_enctypes.
+std::string enctype_conf(const std::string& dir, const std::string& enctype) {
+  const std::string path = dir + "/krb5-" + enctype + ".conf";
+  std::ifstream in(dir + "/krb5.conf");
+  std::ostringstream text;
+  for (std::string line; std::getline(in, line);) {
+    const std::string key = trim(line.substr(0, line.find('=')));
+    if (key == "permitted_enctypes") {
+      line = "    permitted_enctypes = " + enctype + " aes256-cts-hmac-sha1-96";
+    } else if (key == "default_tgs_enctypes") {
+      line = "    default_tgs_enctypes = " + enctype + " aes256-cts-hmac-sha1-96";
+    }
+    text << line << "\n";
+  }
+  std::ofstream(path + ".tmp") << text.str();
+  std::filesystem::rename(path + ".tmp", path);
+  return path;
+}
+
+// A ccache holding only a fresh TGT of user (the realm's ccache also caches the service
+// tickets earlier cells obtained, whose session keys would be reused). Made once.
+const std::string& tgt_only_ccache() {
+  static const std::string path = [] {
+    const Realm& realm = Realm::shared();
+    const std::string cc = realm.dir() + "/tgt-only.ccache";
+    std::filesystem::remove(cc);
+    const std::string cmd = "KRB5CCNAME='FILE:" + cc + "' kinit -k -t '" + realm.user_keytab() +
+                            "' user >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("kinit failed: " + cmd);
+    return cc;
+  }();
+  return path;
+}
+
+// The message checks gss_peer knows: name and the largest size it runs for (0: all).
+const std::vector<std::pair<std::string, size_t>>& message_checks() {
+  static const std::vector<std::pair<std::string, size_t>> checks = [] {
+    PeerResult r = run_alone(GSS_PEER_PATH, PeerSpec{{"--list-checks"}, {}, {}}, kTimeoutSeconds);
+    std::vector<std::pair<std::string, size_t>> out;
+    for (const auto& [key, value] : r.kv) {
+      if (key.rfind("check.", 0) != 0) continue;
+      out.emplace_back(key.substr(6), value == "all" ? 0 : std::strtoul(value.c_str(), nullptr, 10));
+    }
+    return out;
+  }();
+  return checks;
+}
+
+std::vector<size_t> parse_sizes(const std::string& list) {
+  std::vector<size_t> sizes;
+  std::istringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) sizes.push_back(std::stoul(item));
+  return sizes;
+}
+
+// Every check ran and passed in both directions (the receiver reports it: the
+// acceptor for i2a, the initiator for a2i), and the tokens used the keys the case is
+// about.
+void check_messages(const Case& c, const PeerResult& ri, const PeerResult& ra) {
+  EXPECT_EQ(ri.get("messages"), "ok");
+  EXPECT_EQ(ra.get("messages"), "ok");
+  std::vector<std::string> failed;
+  for (const auto& [label, r] : {std::pair<const char*, const PeerResult*>{"initiator", &ri},
+                                 {"acceptor", &ra}}) {
+    for (const auto& [key, value] : r->kv) {
+      if (key.rfind("msg.", 0) == 0 && value != "ok") {
+        failed.push_back(std::string(label) + ": " + key + "=" + value);
+      }
+    }
+  }
+  std::vector<std::string> missing;
+  ASSERT_FALSE(message_checks().empty()) << "gss_peer --list-checks listed nothing";
+  size_t expected = 0;
+  for (size_t size : parse_sizes(c.sizes)) {
+    for (const auto& [name, max] : message_checks()) {
+      if (max != 0 && size > max) continue;
+      for (const auto& [dir, r] : {std::pair<const char*, const PeerResult*>{"i2a", &ra},
+                                   {"a2i", &ri}}) {
+        const std::string key = "msg." + name + "." + dir + ".size" + std::to_string(size);
+        ++expected;
+        if (!r->has(key)) missing.push_back(key);
+      }
+    }
+  }
+  std::ostringstream list;
+  for (const auto& f : failed) list << "  " << f << "\n";
+  EXPECT_TRUE(failed.empty()) << failed.size() << " of " << expected
+                              << " message checks failed:\n" << list.str();
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << expected
+                               << " message checks did not report, first "
+                               << (missing.empty() ? "" : missing.front());
+  for (const auto& [label, r] : {std::pair<const char*, const PeerResult*>{"initiator", &ri},
+                                 {"acceptor", &ra}}) {
+    SCOPED_TRACE(label);
+    // RFC 4121 §4.2.2: AcceptorSubkey is set exactly when the acceptor sent a subkey.
+    EXPECT_EQ(r->get("token.acceptor_subkey"), c.mutual ? "1" : "0");
+    EXPECT_EQ(r->get("token.mic_length"), std::to_string(c.mic_length));
+    // Only mechanisms answering GSS_C_INQ_SSPI_SESSION_KEY (MIT's) name the enctype.
+    const std::string enctype = r->get("session_key_enctype");
+    if (enctype != "unavailable") {
+      EXPECT_EQ(enctype, std::to_string(c.enctype));
+    }
+  }
+}
+
 using Param = std::tuple<Pairing, Case>;
 
 class Interop : public ::testing::TestWithParam<Param> {
@@ -363,8 +551,24 @@ class Interop : public ::testing::TestWithParam<Param> {
 
 TEST_P(Interop, Cell) {
   const auto& [p, c] = GetParam();
-  PeerSpec init = side(p.initiator, "initiator", c.initiator_args, c.initiator_env, init_trace_);
-  PeerSpec acc = side(p.acceptor, "acceptor", c.acceptor_args, {}, acc_trace_);
+  if (apx_is_mit() && c.messages && std::string(p.name) != "mit_mit") {
+    GTEST_SKIP() << "MIT serves every side: the same cell as mit_mit";
+  }
+  EnvList init_env = c.initiator_env, acc_env;
+  if (!c.enctypes.empty()) {
+    // A ccache of its own with only the TGT, so that no service ticket cached by
+    // another cell (with another session key enctype) is reused, and this cell's
+    // ticket stays out of the others' ccaches.
+    const std::string conf = enctype_conf(dir_, c.enctypes);
+    const std::string ccache = base_ + ".ccache";
+    std::filesystem::copy_file(tgt_only_ccache(), ccache,
+                               std::filesystem::copy_options::overwrite_existing);
+    init_env.emplace_back("KRB5_CONFIG", conf);
+    init_env.emplace_back("KRB5CCNAME", "FILE:" + ccache);
+    acc_env.emplace_back("KRB5_CONFIG", conf);
+  }
+  PeerSpec init = side(p.initiator, "initiator", c.initiator_args, init_env, init_trace_);
+  PeerSpec acc = side(p.acceptor, "acceptor", c.acceptor_args, acc_env, acc_trace_);
   auto [ri, ra] = run_pair(GSS_PEER_PATH, init, acc, kTimeoutSeconds);
   SCOPED_TRACE(ri.describe("initiator", init) + ra.describe("acceptor", acc));
 
@@ -391,10 +595,7 @@ TEST_P(Interop, Cell) {
       EXPECT_NE(flags & GSS_C_DELEG_FLAG, 0u);
     }
   }
-  if (c.messages) {
-    EXPECT_EQ(ri.get("messages"), "ok");
-    EXPECT_EQ(ra.get("messages"), "ok");
-  }
+  if (c.messages && c.initiator.end == End::kEstablished) check_messages(c, ri, ra);
   if (c.replay) {
     ASSERT_TRUE(std::filesystem::exists(token_file_)) << "initiator saved no token";
     PeerSpec again = side(p.acceptor, "acceptor", {"--token-from", token_file_}, {}, acc_trace_);
@@ -406,6 +607,18 @@ TEST_P(Interop, Cell) {
 
 std::string cell_name(const ::testing::TestParamInfo<Param>& info) {
   return std::string(std::get<0>(info.param).name) + "__" + std::get<1>(info.param).name;
+}
+
+// gss_peer lists its message checks, and the matrix relies on the list.
+TEST(InteropHarness, MessageChecksListed) {
+  const auto& checks = message_checks();
+  EXPECT_GE(checks.size(), 40u);
+  for (const char* name : {"mic", "mic_iov", "wrap_conf", "wrap_iov_notrailer_conf",
+                           "wrap_aead_conf", "wrap_size_limit_conf", "mic_replayed"}) {
+    EXPECT_TRUE(std::any_of(checks.begin(), checks.end(),
+                            [&](const auto& c) { return c.first == name; }))
+        << name;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Matrix, Interop,

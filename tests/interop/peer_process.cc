@@ -170,7 +170,19 @@ std::string PeerResult::describe(const std::string& label, const PeerSpec& spec)
   for (const auto& a : spec.args) s << " " << a;
   s << "\n  env:";
   for (const auto& [key, value] : spec.env) s << " " << key << "=" << value;
-  s << "\n  stdout:\n" << out << "  stderr:\n" << err;
+  // Passed message checks (msg.*=ok, hundreds of them) are counted, not listed.
+  s << "\n  stdout:\n";
+  std::istringstream lines(out);
+  size_t passed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("msg.", 0) == 0 && line.size() > 3 && line.compare(line.size() - 3, 3, "=ok") == 0) {
+      ++passed;
+    } else {
+      s << line << "\n";
+    }
+  }
+  if (passed > 0) s << "(" << passed << " msg.*=ok lines not shown)\n";
+  s << "  stderr:\n" << err;
   return s.str();
 }
 
