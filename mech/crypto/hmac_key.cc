@@ -66,6 +66,24 @@ bool hash_final(HmacKey::Hash h, HashCtx& c, uint8_t* out) {
   return false;
 }
 
+// Copies and wipes touch only the member in use: SHA-1's context is 96 bytes of the
+// union's 216, and for small messages these copies and wipes are a visible part of a MAC.
+void hash_copy(HmacKey::Hash h, HashCtx& dst, const HashCtx& src) {
+  switch (h) {
+    case HmacKey::Hash::sha1: dst.sha1 = src.sha1; return;
+    case HmacKey::Hash::sha256: dst.sha256 = src.sha256; return;
+    case HmacKey::Hash::sha384: dst.sha512 = src.sha512; return;
+  }
+}
+
+void hash_wipe(HmacKey::Hash h, HashCtx& c) {
+  switch (h) {
+    case HmacKey::Hash::sha1: OPENSSL_cleanse(&c.sha1, sizeof(c.sha1)); return;
+    case HmacKey::Hash::sha256: OPENSSL_cleanse(&c.sha256, sizeof(c.sha256)); return;
+    case HmacKey::Hash::sha384: OPENSSL_cleanse(&c.sha512, sizeof(c.sha512)); return;
+  }
+}
+
 }  // namespace
 
 struct HmacKey::State {
@@ -107,7 +125,7 @@ Result<HmacKey> HmacKey::create(Hash hash, std::span<const uint8_t> key) {
 size_t HmacKey::size() const { return digest_size(s_->hash); }
 
 Status HmacKey::begin() {
-  s_->work = s_->inner;
+  hash_copy(s_->hash, s_->work, s_->inner);
   return Status::complete();
 }
 
@@ -119,15 +137,17 @@ Status HmacKey::update(std::span<const uint8_t> data) {
 Status HmacKey::finish(std::span<uint8_t> out) {
   const size_t n = size();
   if (out.size() > n) return Status::failure(Minor::kInternal);
+  // Only the first n bytes of the digest are ever written, so only those need wiping; the
+  // work context holds key-derived hash states until wiped.
   std::array<uint8_t, kMaxDigest> digest{};
   // HMAC = H(K ^ opad | H(K ^ ipad | message)).
   bool ok = hash_final(s_->hash, s_->work, digest.data());
-  s_->work = s_->outer;
+  hash_copy(s_->hash, s_->work, s_->outer);
   ok = ok && hash_update(s_->hash, s_->work, std::span(digest).first(n)) &&
        hash_final(s_->hash, s_->work, digest.data());
   if (ok) std::copy_n(digest.begin(), out.size(), out.begin());
-  OPENSSL_cleanse(digest.data(), digest.size());
-  OPENSSL_cleanse(&s_->work, sizeof(s_->work));
+  OPENSSL_cleanse(digest.data(), n);
+  hash_wipe(s_->hash, s_->work);
   if (!ok) return Status::failure(Minor::kInternal);
   return Status::complete();
 }
