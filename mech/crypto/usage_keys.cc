@@ -1,11 +1,11 @@
 #include "crypto/usage_keys.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <array>
 
 #include "crypto/cbc_key.h"
+#include "crypto/confounder_pool.h"
 #include "crypto/cts.h"
 #include "crypto/kdf.h"
 #include "crypto/mac.h"
@@ -86,6 +86,7 @@ struct UsageKeys::State {
   CbcKey decrypt;  // Ke
   Mac ki;
   Mac kc;
+  ConfounderPool confounders;
 };
 
 UsageKeys::UsageKeys(const Profile& p, std::unique_ptr<State> s) : profile_(&p), s_(std::move(s)) {}
@@ -107,14 +108,13 @@ Result<UsageKeys> UsageKeys::derive(const Profile& p, std::span<const uint8_t> b
   APX_TRY_ASSIGN(Mac mac_c, Mac::create(p, kc.span()));
   if (mac_i.size() < p.checksum_size) return Status::failure(Minor::kInternal);
   auto s = std::make_unique<State>(
-      State{std::move(enc), std::move(dec), std::move(mac_i), std::move(mac_c)});
+      State{std::move(enc), std::move(dec), std::move(mac_i), std::move(mac_c), ConfounderPool()});
   return UsageKeys(p, std::move(s));
 }
 
 Status UsageKeys::encrypt_iov(std::span<const CryptoIov> iov) const {
   APX_TRY_ASSIGN(const Layout l, find_layout(*profile_, iov, true));
-  if (RAND_bytes(l.header.data(), static_cast<int>(l.header.size())) != 1)
-    return Status::failure(Minor::kInternal);
+  APX_TRY(s_->confounders.draw(l.header));
   std::array<uint8_t, kBlockSize> state{};
   if (profile_->family == Family::kKdfHmacSha2) {
     // RFC 8009 §5: C = E(Ke, conf | plaintext, IV); H = HMAC(Ki, IV | C) truncated.

@@ -3,9 +3,9 @@
 // number of messages without allocating.
 //
 // Allocation: after the first message, the four IOV calls allocate nothing (proved by
-// tests/unit/crypto/alloc_test.cc). The one exception is inside RAND_bytes: OpenSSL's
-// DRBG reseeds itself after 2^16 requests and allocates then (3 allocations in 200 000
-// calls on OpenSSL 3.0).
+// tests/unit/crypto/alloc_test.cc). The one exception is inside RAND_bytes, which refills
+// the confounder pool once per 256 messages (confounder_pool.h): OpenSSL's DRBG reseeds
+// itself after 2^16 requests and allocates then (3 allocations per reseed on OpenSSL 3.0).
 //
 // Threads: the methods are const but run OpenSSL contexts and hash states held inside, so
 // one UsageKeys must be used by one thread at a time (a GSS context is not used by two

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "alloc_hook.h"
+#include "crypto/confounder_pool.h"
 #include "crypto/usage_keys.h"
 #include "iov_util.h"
 
@@ -100,6 +101,29 @@ TEST_P(Allocation, PerMessageCallsAllocateNothing) {
     EXPECT_EQ(round.failures, 0);
     EXPECT_EQ(allocations, 0);
   }
+}
+
+// The rounds above draw fewer confounders than a pool holds; refills must not allocate
+// either.
+TEST_P(Allocation, ConfounderRefillsAllocateNothing) {
+  const crypto::Profile* p = crypto::find_profile(GetParam());
+  ASSERT_NE(p, nullptr);
+  std::mt19937 rng(static_cast<uint32_t>(GetParam()));
+  auto keys = crypto::UsageKeys::derive(*p, random_bytes(rng, p->key_size), 22);
+  ASSERT_TRUE(keys.has_value());
+  std::vector<uint8_t> header(p->confounder_size);
+  std::vector<uint8_t> data = random_bytes(rng, 40);
+  std::vector<uint8_t> trailer(p->checksum_size);
+  const CryptoIov iov[] = {
+      {IovKind::header, header}, {IovKind::data, data}, {IovKind::trailer, trailer}};
+  int failures = 0;
+  for (int i = 0; i < 3; ++i) failures += keys->encrypt_iov(iov).ok() ? 0 : 1;
+  const size_t messages = 3 * crypto::ConfounderPool::kCapacity / p->confounder_size;
+  apx_alloc_count_start();
+  for (size_t i = 0; i < messages; ++i) failures += keys->encrypt_iov(iov).ok() ? 0 : 1;
+  const long allocations = apx_alloc_count_stop();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(allocations, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllEnctypes, Allocation, ::testing::Values(17, 18, 19, 20, 25, 26),

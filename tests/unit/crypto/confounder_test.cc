@@ -1,0 +1,161 @@
+// Confounders are never handed out twice: not across many messages of one key, and not
+// by a forked child, which must not reuse the random bytes its parent had left in its pool
+// (parent and child would then send identical confounders under the same key).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <optional>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "crypto/confounder_pool.h"
+#include "crypto/usage_keys.h"
+#include "iov_util.h"
+
+namespace apx::test {
+namespace {
+
+using crypto::ConfounderPool;
+using crypto::CryptoIov;
+using crypto::IovKind;
+using Block = std::array<uint8_t, 16>;
+
+constexpr int kDraws = 10000;
+constexpr size_t kPerPool = ConfounderPool::kCapacity / sizeof(Block);
+
+// Runs `draw` once in a forked child and returns what it produced; nullopt (and a test
+// failure) when the child could not report. The child leaves with _exit so nothing of the
+// test framework runs twice.
+template <typename Draw>
+std::optional<Block> draw_in_child(Draw draw) {
+  int fds[2];
+  if (pipe(fds) != 0) {
+    ADD_FAILURE() << "pipe";
+    return std::nullopt;
+  }
+  const pid_t pid = fork();
+  if (pid < 0) {
+    ADD_FAILURE() << "fork";
+    return std::nullopt;
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    std::optional<Block> b = draw();
+    const bool sent = b && write(fds[1], b->data(), b->size()) == static_cast<ssize_t>(b->size());
+    _exit(sent ? 0 : 1);
+  }
+  close(fds[1]);
+  Block b{};
+  const ssize_t got = read(fds[0], b.data(), b.size());
+  close(fds[0]);
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed";
+  if (got != static_cast<ssize_t>(b.size())) {
+    ADD_FAILURE() << "child sent " << got << " bytes";
+    return std::nullopt;
+  }
+  return b;
+}
+
+std::optional<Block> pool_draw(ConfounderPool& pool) {
+  Block b{};
+  if (!pool.draw(b).ok()) return std::nullopt;
+  return b;
+}
+
+TEST(ConfounderPool, DrawsNeverRepeat) {
+  ConfounderPool pool;
+  std::set<Block> seen;
+  for (int i = 0; i < kDraws; ++i) {
+    std::optional<Block> b = pool_draw(pool);
+    ASSERT_TRUE(b.has_value());
+    EXPECT_TRUE(seen.insert(*b).second) << "draw " << i;
+  }
+}
+
+TEST(ConfounderPool, OddAndOversizedDraws) {
+  ConfounderPool pool;
+  std::set<std::vector<uint8_t>> seen;
+  for (size_t n : {size_t{1}, size_t{15}, size_t{17}, size_t{4000}, ConfounderPool::kCapacity,
+                   ConfounderPool::kCapacity + 1, size_t{3 * 4096 + 5}, size_t{0}, size_t{16}}) {
+    std::vector<uint8_t> out(n, 0);
+    ASSERT_TRUE(pool.draw(out).ok()) << n;
+    if (n >= 8) {
+      EXPECT_TRUE(seen.insert(out).second) << n;
+      EXPECT_NE(out, std::vector<uint8_t>(n, 0)) << n;
+    }
+  }
+}
+
+TEST(ConfounderPool, ForkedChildNeverReusesParentBytes) {
+  ConfounderPool pool;
+  ASSERT_TRUE(pool_draw(pool).has_value());  // the pool now holds kPerPool - 1 unused blocks
+  const std::optional<Block> child = draw_in_child([&] { return pool_draw(pool); });
+  ASSERT_TRUE(child.has_value());
+  // Without the fork check the child would have drawn exactly the parent's next block;
+  // compare with everything the parent had left, and a refill beyond.
+  for (size_t i = 0; i < kPerPool + 1; ++i) {
+    std::optional<Block> b = pool_draw(pool);
+    ASSERT_TRUE(b.has_value());
+    EXPECT_NE(*b, *child) << "parent draw " << i;
+  }
+}
+
+// The same through UsageKeys: a message with no data encrypts just the confounder, with a
+// zero cipher state, so two headers are equal exactly when their confounders are.
+class Confounders : public ::testing::TestWithParam<int32_t> {
+ protected:
+  void SetUp() override {
+    p_ = crypto::find_profile(GetParam());
+    ASSERT_NE(p_, nullptr);
+    std::mt19937 rng(static_cast<uint32_t>(GetParam()));
+    auto k = crypto::UsageKeys::derive(*p_, random_bytes(rng, p_->key_size), 24);
+    ASSERT_TRUE(k.has_value());
+    keys_.emplace(std::move(*k));
+  }
+
+  std::optional<Block> encrypted_confounder() {
+    Block header{};
+    std::vector<uint8_t> trailer(p_->checksum_size);
+    const CryptoIov iov[] = {{IovKind::header, header}, {IovKind::trailer, trailer}};
+    if (!keys_->encrypt_iov(iov).ok()) return std::nullopt;
+    return header;
+  }
+
+  const crypto::Profile* p_ = nullptr;
+  std::optional<crypto::UsageKeys> keys_;
+};
+
+TEST_P(Confounders, DifferAcrossMessages) {
+  ASSERT_EQ(p_->confounder_size, sizeof(Block));
+  std::set<Block> seen;
+  for (int i = 0; i < kDraws; ++i) {
+    std::optional<Block> b = encrypted_confounder();
+    ASSERT_TRUE(b.has_value());
+    EXPECT_TRUE(seen.insert(*b).second) << "message " << i;
+  }
+}
+
+TEST_P(Confounders, DifferAcrossFork) {
+  ASSERT_TRUE(encrypted_confounder().has_value());
+  const std::optional<Block> child = draw_in_child([&] { return encrypted_confounder(); });
+  ASSERT_TRUE(child.has_value());
+  for (size_t i = 0; i < kPerPool + 1; ++i) {
+    std::optional<Block> b = encrypted_confounder();
+    ASSERT_TRUE(b.has_value());
+    EXPECT_NE(*b, *child) << "parent message " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllEnctypes, Confounders, ::testing::Values(17, 18, 19, 20, 25, 26),
+                         [](const testing::TestParamInfo<int32_t>& i) {
+                           return "enctype" + std::to_string(i.param);
+                         });
+
+}  // namespace
+}  // namespace apx::test
