@@ -81,6 +81,7 @@ class Context {
 
   base::Status build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& token);
   base::Status read_ap_rep(std::span<const uint8_t> body);
+  base::Status offer_enctypes(krb5_auth_context ac);
   base::Status read_krb_error(std::span<const uint8_t> body);
   base::Status get_service_ticket(k5::CredsPtr& out);
   base::Status accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t> ap_req,

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "core/name.h"
@@ -51,6 +52,10 @@ class Cred {
     return acceptor_name_ ? &*acceptor_name_ : nullptr;
   }
 
+  // gss_krb5_set_allowable_enctypes: the enctypes an initiator may use (empty: krb5.conf's).
+  [[nodiscard]] const std::vector<krb5_enctype>& allowed_enctypes() const { return allowed_; }
+  void set_allowed_enctypes(std::vector<krb5_enctype> list) { allowed_ = std::move(list); }
+
   // GSS_KRB5_CRED_NO_CI_FLAGS_X: do not add CONF and INTEG to the requested flags.
   void set_no_ci_flags() { no_ci_flags_ = true; }
   [[nodiscard]] bool no_ci_flags() const { return no_ci_flags_; }
@@ -78,6 +83,7 @@ class Cred {
   std::string ccache_name_, keytab_name_, rcache_name_;
   krb5_timestamp expiry_ = 0;
   bool no_ci_flags_ = false;
+  std::vector<krb5_enctype> allowed_;
 };
 
 // Process- and thread-wide settings made through the krb5 extension calls.

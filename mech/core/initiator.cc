@@ -8,6 +8,11 @@
 #include "token/framing.h"
 #include "token/gss_checksum.h"
 
+// Exported by MIT's libkrb5 for its own GSS mechanism, without a public prototype: the
+// enctypes offered for the acceptor's subkey (RFC 4537).
+extern "C" krb5_error_code krb5_auth_con_setpermetypes(krb5_context, krb5_auth_context,
+                                                       const krb5_enctype*);
+
 namespace apx::core {
 
 using base::Minor;
@@ -129,6 +134,13 @@ Status Context::get_service_ticket(k5::CredsPtr& out) {
   if (code != 0)
     return k5_.error(GSS_S_NO_CRED, code, "No Kerberos credentials in " + cred_->ccache_name());
   auto owned_client = k5_.own<krb5_principal_data, krb5_free_principal>(client);
+  if (!cred_->allowed_enctypes().empty()) {
+    // gss_krb5_set_allowable_enctypes also limits the service ticket's session key.
+    std::vector<krb5_enctype> list(cred_->allowed_enctypes());
+    list.push_back(ENCTYPE_NULL);
+    code = krb5_set_default_tgs_enctypes(c, list.data());
+    if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot apply the allowed enctypes");
+  }
   krb5_creds in{};
   in.client = client;
   in.server = server.get();
@@ -174,9 +186,14 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   (void)krb5_auth_con_setflags(c, raw_ac, KRB5_AUTH_CONTEXT_DO_SEQUENCE);
   (void)krb5_auth_con_set_req_cksumtype(c, raw_ac, token::kCksumTypeGss);
   (void)krb5_auth_con_set_checksum_func(c, raw_ac, make_checksum, &ck);
+  // RFC 4537, as MIT does: offer the enctypes we accept for the acceptor's subkey (the
+  // credential's gss_krb5_set_allowable_enctypes list, else krb5.conf's permitted ones).
+  APX_TRY(offer_enctypes(raw_ac));
 
   ap_options_ = AP_OPTS_USE_SUBKEY;
-  if (flags_ & GSS_C_MUTUAL_FLAG) ap_options_ |= AP_OPTS_MUTUAL_REQUIRED;
+  // With mutual authentication the acceptor asserts a subkey; MIT asks it to pick the
+  // subkey's enctype from the list offered above (RFC 4537).
+  if (flags_ & GSS_C_MUTUAL_FLAG) ap_options_ |= AP_OPTS_MUTUAL_REQUIRED | AP_OPTS_ETYPE_NEGOTIATION;
   k5::Data ap_req(c);
   code = krb5_mk_req_extended(c, &raw_ac, ap_options_, nullptr, creds.get(), ap_req.get());
   (void)krb5_auth_con_set_checksum_func(c, raw_ac, nullptr, nullptr);
@@ -204,6 +221,25 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   session_key_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(session);
   state_ = (flags_ & GSS_C_MUTUAL_FLAG) ? State::kWantApRep : State::kEstablished;
   if (state_ == State::kEstablished) start_protection();
+  return Status::complete();
+}
+
+Status Context::offer_enctypes(krb5_auth_context ac) {
+  krb5_context c = k5_.get();
+  const std::vector<krb5_enctype>& allowed = cred_->allowed_enctypes();
+  if (!allowed.empty()) {
+    std::vector<krb5_enctype> list(allowed);
+    list.push_back(ENCTYPE_NULL);
+    const krb5_error_code code = krb5_auth_con_setpermetypes(c, ac, list.data());
+    if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot offer the allowed enctypes");
+    return Status::complete();
+  }
+  krb5_enctype* permitted = nullptr;
+  krb5_error_code code = krb5_get_permitted_enctypes(c, &permitted);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read permitted_enctypes");
+  code = krb5_auth_con_setpermetypes(c, ac, permitted);
+  krb5_free_enctypes(c, permitted);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot offer the permitted enctypes");
   return Status::complete();
 }
 

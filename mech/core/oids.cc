@@ -31,6 +31,8 @@ const gss_OID_desc kNtKrb5Principal = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\
 const gss_OID_desc kNtKrb5Enterprise = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x06", 10);
 
 const gss_OID_desc kOidCcacheName = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x03", 11);
+const gss_OID_desc kOidSetAllowableEnctypes =
+    oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x04", 11);
 const gss_OID_desc kOidInqSspiSessionKey = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x05", 11);
 const gss_OID_desc kOidExportLucidContext = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x06", 11);
 const gss_OID_desc kOidFreeLucidContext =

@@ -28,6 +28,7 @@ extern const gss_OID_desc kNtKrb5Enterprise;  // 1.2.840.113554.1.2.2.6
 
 // krb5 extension objects (MIT's private arc 1.2.840.113554.1.2.2.5.*, Heimdal's 1.2.752.43.13.*).
 extern const gss_OID_desc kOidCcacheName;            // .5.3
+extern const gss_OID_desc kOidSetAllowableEnctypes;  // .5.4
 extern const gss_OID_desc kOidInqSspiSessionKey;     // .5.5
 extern const gss_OID_desc kOidExportLucidContext;    // .5.6 (+ version)
 extern const gss_OID_desc kOidFreeLucidContext;      // .5.7

@@ -157,8 +157,9 @@ Result<OM_uint32> Protection::verify_mic(std::span<const CryptoIov> msg,
   const bool acc = (h.flags & tok::kFlagAcceptorSubkey) != 0;
   const crypto::Profile* p = profile(acc);
   if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
-  if (token.size() != kHdr + p->checksum_size)
-    return Status::defective_token(Minor::kTokenTruncated);
+  // MIT compares whatever follows the header with the checksum: a wrong length is a
+  // checksum that does not verify.
+  if (token.size() != kHdr + p->checksum_size) return Status::bad_mic(Minor::kMsgBadIntegrity);
   APX_TRY_ASSIGN(const crypto::UsageKeys* k, keys(acc, recv_usage(false)));
   // The caller's token is never written: header and checksum are copied to the stack.
   std::array<uint8_t, kHdr> header;
@@ -237,24 +238,29 @@ Result<Protection::Unsealed> Protection::unseal(const tok::CfxHeader& h,
   if (header.size() != kHdr) return Status::defective_token(Minor::kTokenTruncated);
   APX_TRY_ASSIGN(const crypto::UsageKeys* k, keys(acc, recv_usage(true)));
   IovList iov;
+  // Statuses as MIT gives them: whatever fails decryption or the checksum is BAD_SIG; a
+  // token that decrypts but whose EC or header copy disagrees is DEFECTIVE_TOKEN.
   if (sealed) {
-    const size_t tail = size_t{h.ec} + kHdr;
-    if (confounder.size() != p->confounder_size || trailer.size() != tail + p->checksum_size)
-      return Status::defective_token(Minor::kTokenTruncated);
+    if (confounder.size() != p->confounder_size || trailer.size() < p->checksum_size)
+      return Status::bad_mic(Minor::kMsgBadIntegrity);
+    const auto tail = trailer.first(trailer.size() - p->checksum_size);
     iov.push(IovKind::header, confounder);
     iov.push_all(msg);
-    iov.push(IovKind::data, trailer.first(tail));
-    iov.push(IovKind::trailer, trailer.subspan(tail));
+    iov.push(IovKind::data, tail);
+    iov.push(IovKind::trailer, trailer.last(p->checksum_size));
     APX_TRY(k->decrypt_iov(iov.view()));
-    // §4.2.4: the decrypted header copy must match the header, RRC aside (octets 6-7).
-    const auto copy = trailer.subspan(h.ec, kHdr);
+    // §4.2.4: EC filler octets, then the header copy, end the decrypted data; the copy
+    // must match the header, RRC aside (octets 6-7).
+    if (tail.size() != size_t{h.ec} + kHdr) return Status::defective_token(Minor::kMsgBadFiller);
+    const auto copy = tail.last(kHdr);
     if (!std::equal(copy.begin(), copy.begin() + 6, header.begin()) ||
         !std::equal(copy.begin() + 8, copy.end(), header.begin() + 8))
-      return Status::bad_mic(Minor::kMsgBadIntegrity);
-  } else {
-    // §4.2.4: without confidentiality EC counts the checksum octets.
-    if (h.ec != p->checksum_size || trailer.size() != p->checksum_size)
       return Status::defective_token(Minor::kMsgBadFiller);
+  } else {
+    // §4.2.4: without confidentiality EC counts the checksum octets; MIT splits data and
+    // checksum by EC, so a wrong EC is a checksum that does not verify.
+    if (h.ec != p->checksum_size || trailer.size() != p->checksum_size)
+      return Status::bad_mic(Minor::kMsgBadIntegrity);
     std::array<uint8_t, kHdr> zeroed;
     std::copy(header.begin(), header.end(), zeroed.begin());
     std::fill(zeroed.begin() + 4, zeroed.begin() + 8, uint8_t{0});
@@ -266,19 +272,33 @@ Result<Protection::Unsealed> Protection::unseal(const tok::CfxHeader& h,
   return Unsealed{sealed, window_.check(h.seq)};
 }
 
+Result<Protection::BodyLayout> Protection::body_layout(const tok::CfxHeader& h,
+                                                      size_t body_size) const {
+  const crypto::Profile* p = profile((h.flags & tok::kFlagAcceptorSubkey) != 0);
+  if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
+  if (h.flags & tok::kFlagSealed) {
+    // confounder ‖ data ‖ filler (EC) ‖ header copy ‖ checksum. Too short to decrypt is an
+    // integrity failure; EC beyond the decrypted data is found defective after decryption.
+    if (body_size < p->confounder_size + p->checksum_size)
+      return Status::bad_mic(Minor::kMsgBadIntegrity);
+    const size_t inner = body_size - p->confounder_size - p->checksum_size;
+    return BodyLayout{p->confounder_size, inner - std::min(inner, size_t{h.ec} + kHdr)};
+  }
+  if (h.ec > body_size) return Status::defective_token(Minor::kMsgBadFiller);
+  return BodyLayout{0, body_size - h.ec};
+}
+
 Result<Protection::Unwrapped> Protection::unwrap(std::span<const uint8_t> token,
                                                 std::span<uint8_t> out) {
   APX_TRY_ASSIGN(const tok::CfxHeader h, wrap_header(token));
-  APX_TRY_ASSIGN(const size_t tsize, received_trailer_size(h));
-  const size_t conf_size = (h.flags & tok::kFlagSealed) ? 16 : 0;
   const auto body = token.subspan(kHdr);
-  if (body.size() < conf_size + tsize) return Status::defective_token(Minor::kTokenTruncated);
   if (out.size() != body.size()) return Status::failure(Minor::kInternal);
   tok::copy_unrotated(body, rotation(h), out);
-  const size_t data_len = body.size() - conf_size - tsize;
+  APX_TRY_ASSIGN(const BodyLayout l, body_layout(h, body.size()));
+  const size_t conf_size = l.confounder, data_len = l.data;
   const CryptoIov iov[] = {{IovKind::data, out.subspan(conf_size, data_len)}};
-  APX_TRY_ASSIGN(const Unsealed u,
-                 unseal(h, token.first(kHdr), out.first(conf_size), iov, out.last(tsize)));
+  APX_TRY_ASSIGN(const Unsealed u, unseal(h, token.first(kHdr), out.first(conf_size), iov,
+                                          out.subspan(conf_size + data_len)));
   if (conf_size != 0 && data_len != 0)
     std::memmove(out.data(), out.data() + conf_size, data_len);
   return Unwrapped{out.first(data_len), u.conf, u.supplementary};

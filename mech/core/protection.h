@@ -90,6 +90,13 @@ class Protection {
     OM_uint32 supplementary = 0;
   };
   base::Result<Unwrapped> unwrap(std::span<const uint8_t> token, std::span<uint8_t> out);
+  // Where the parts of a received token's body (the octets after the header, rotation
+  // undone) lie: confounder, then data, then the trailer (filler, header copy, checksum).
+  struct BodyLayout {
+    size_t confounder = 0;
+    size_t data = 0;
+  };
+  base::Result<BodyLayout> body_layout(const token::CfxHeader& h, size_t body_size) const;
   // Size of the trailer of a received token with header `h`.
   [[nodiscard]] base::Result<size_t> received_trailer_size(const token::CfxHeader& h) const;
 

@@ -147,6 +147,34 @@ APX_EXPORT OM_uint32 gss_inquire_cred_by_mech(OM_uint32* minor, gss_cred_id_t ha
   });
 }
 
+namespace {
+
+// MIT's request layout for gss_krb5_set_allowable_enctypes.
+struct AllowableEnctypesRequest {
+  OM_uint32 num_ktypes;
+  krb5_enctype* ktypes;
+};
+
+Status set_allowable_enctypes(Cred& cred, const gss_buffer_t value) {
+  if (value == GSS_C_NO_BUFFER || value->length != sizeof(AllowableEnctypesRequest) ||
+      value->value == nullptr)
+    return Status::call_inaccessible_read();
+  const auto* req = static_cast<const AllowableEnctypesRequest*>(value->value);
+  if (req->num_ktypes == 0 || req->ktypes == nullptr)
+    return Status::failure(Minor::kEnctypeUnsupported);
+  std::vector<krb5_enctype> list;
+  for (OM_uint32 i = 0; i < req->num_ktypes; ++i) {
+    // As MIT: only enctypes libkrb5 knows; apx refuses messages for the RFC 1964 ones later.
+    if (krb5_c_valid_enctype(req->ktypes[i])) list.push_back(req->ktypes[i]);
+  }
+  if (list.empty()) return Status::failure(Minor::kEnctypeUnsupported);
+  cred.set_allowed_enctypes(std::move(list));
+  apx::base::trace("set_cred_option: %u allowable enctypes", req->num_ktypes);
+  return Status::complete();
+}
+
+}  // namespace
+
 APX_EXPORT OM_uint32 gssspi_set_cred_option(OM_uint32* minor, gss_cred_id_t* cred,
                                             const gss_OID object, const gss_buffer_t value) {
   (void)value;
@@ -158,6 +186,8 @@ APX_EXPORT OM_uint32 gssspi_set_cred_option(OM_uint32* minor, gss_cred_id_t* cre
       apx::base::trace("set_cred_option: no CONF/INTEG flags by default");
       return report(minor, Status::complete());
     }
+    if (apx::core::oid_equal(object, apx::core::kOidSetAllowableEnctypes))
+      return report(minor, set_allowable_enctypes(*as_cred(*cred)->cred, value));
     return report(minor, Status::unavailable(Minor::kOptionUnsupported));
   });
 }

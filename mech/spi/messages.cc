@@ -294,20 +294,24 @@ Result<Protection::Unsealed> unwrap_stream(Protection& p, Buffers& b) {
   if (b.data == nullptr || b.header || b.trailer) return Status::failure(Minor::kMsgIovInvalid);
   std::span<uint8_t> token = span_of(b.stream->buffer);
   APX_TRY_ASSIGN(const tok::CfxHeader h, p.wrap_header(token));
-  APX_TRY_ASSIGN(const size_t tsize, p.received_trailer_size(h));
-  const size_t conf_size = (h.flags & tok::kFlagSealed) ? 16 : 0;
   std::span<uint8_t> body = token.subspan(kHdr);
-  if (body.size() < conf_size + tsize) return Status::defective_token(Minor::kTokenTruncated);
+  APX_TRY_ASSIGN(const Protection::BodyLayout l, p.body_layout(h, body.size()));
   if (!body.empty()) {
     const size_t r = p.rotation(h) % body.size();
     std::rotate(body.begin(), body.begin() + static_cast<ptrdiff_t>(r), body.end());
   }
-  const size_t data_len = body.size() - conf_size - tsize;
+  const size_t conf_size = l.confounder, data_len = l.data;
   std::span<uint8_t> data = body.subspan(conf_size, data_len);
-  for (size_t i = 0; i < b.n; ++i)
-    if (b.msg[i].kind == IovKind::data) b.msg[i].buf = data;  // the one DATA buffer
+  size_t data_buffers = 0;
+  for (size_t i = 0; i < b.n; ++i) {
+    if (b.msg[i].kind != IovKind::data) continue;
+    b.msg[i].buf = data;  // the message inside the stream
+    ++data_buffers;
+  }
+  if (data_buffers != 1) return Status::failure(Minor::kMsgIovInvalid);
   APX_TRY_ASSIGN(const Protection::Unsealed u,
-                 p.unseal(h, token.first(kHdr), body.first(conf_size), b.view(), body.last(tsize)));
+                 p.unseal(h, token.first(kHdr), body.first(conf_size), b.view(),
+                          body.subspan(conf_size + data_len)));
   if (b.data->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) {
     APX_TRY(size_buffer(b.data, data_len));
     if (data_len != 0) std::memcpy(b.data->buffer.value, data.data(), data_len);
