@@ -66,23 +66,22 @@ void check_enctype(Mech m, Enc e, const Pair& p) {
             std::to_string(expected_mic_size(e)) + " for " + enc_long_name(e));
 }
 
-// An initiator credential of MIT's mechanism limited to one enctype. Without it MIT's
-// initiator offers its whole permitted_enctypes list in the authenticator (RFC 4537) and
-// its acceptor picks the first, aes256-cts-hmac-sha1-96, for the acceptor subkey even
-// when the ticket's session key is aes256-cts-hmac-sha384-192. apx offers no list, so
-// its subkeys follow the session key, which the KDC chooses from the target's only key.
-gss_cred_id_t mit_initiator_cred(Enc e) {
+// An initiator credential limited to one enctype. Without it the initiator (MIT's and
+// apx's alike) offers its whole permitted_enctypes list in the authenticator (RFC 4537)
+// and the acceptor picks the first, aes256-cts-hmac-sha1-96, for the acceptor subkey even
+// when the ticket's session key is aes256-cts-hmac-sha384-192.
+gss_cred_id_t limited_initiator_cred(Mech m, Enc e) {
   OM_uint32 minor = 0;
-  gss_OID_set_desc mechs = {1, &g_krb5_oid};
+  gss_OID_set_desc mechs = {1, mech_oid(m)};
   gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
   OM_uint32 major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
                                      GSS_C_INITIATE, &cred, nullptr, nullptr);
-  check(major == GSS_S_COMPLETE, Mech::mit, e,
-        "gss_acquire_cred: " + status_text(major, minor, &g_krb5_oid));
+  check(major == GSS_S_COMPLETE, m, e,
+        "gss_acquire_cred: " + status_text(major, minor, mech_oid(m)));
   krb5_enctype only = enctype(e);
   major = gss_krb5_set_allowable_enctypes(&minor, cred, 1, &only);
-  check(major == GSS_S_COMPLETE, Mech::mit, e,
-        "gss_krb5_set_allowable_enctypes: " + status_text(major, minor, &g_krb5_oid));
+  check(major == GSS_S_COMPLETE, m, e,
+        "gss_krb5_set_allowable_enctypes: " + status_text(major, minor, mech_oid(m)));
   return cred;
 }
 
@@ -154,7 +153,7 @@ void establish_pairs() {
       gss_name_t target = GSS_C_NO_NAME;
       OM_uint32 major = gss_import_name(&minor, &name_buf, GSS_C_NT_HOSTBASED_SERVICE, &target);
       check(major == GSS_S_COMPLETE, m, e, "gss_import_name: " + status_text(major, minor, nullptr));
-      gss_cred_id_t cred = m == Mech::mit ? mit_initiator_cred(e) : GSS_C_NO_CREDENTIAL;
+      gss_cred_id_t cred = limited_initiator_cred(m, e);
       Pair& p = g_pairs[static_cast<int>(m)][static_cast<int>(e)];
       std::string error = establish(m, target, cred, p);
       gss_release_name(&minor, &target);
