@@ -42,6 +42,24 @@ TEST(Creds, DefaultInitiatorCredential) {
   EXPECT_GT(init_life, 3600u);
 }
 
+TEST(Creds, BothUsagesFromDefaults) {
+  // The client's tickets and the service keytab of the realm, in one credential.
+  Cred c;
+  OM_uint32 minor;
+  gss_OID_set_desc mechs = krb5_set();
+  ASSERT_EQ(gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_BOTH, &c.h, nullptr, nullptr),
+            GSS_S_COMPLETE)
+      << minor_text(minor);
+  gss_cred_usage_t usage = -1;
+  OM_uint32 init_life = 0, acc_life = 0;
+  ASSERT_EQ(gss_inquire_cred_by_mech(&minor, c.h, &kKrb5Oid, nullptr, &init_life, &acc_life,
+                                     &usage),
+            GSS_S_COMPLETE);
+  EXPECT_EQ(usage, GSS_C_BOTH);
+  EXPECT_GT(init_life, 0u);
+  EXPECT_EQ(acc_life, GSS_C_INDEFINITE);
+}
+
 TEST(Creds, ExpiredTicketsSaySoAndHowToFix) {
   // As MIT: the credential is made, with lifetime 0, and inquire_cred reports it expired.
   Cred c;
