@@ -51,6 +51,13 @@ Status cbc_stream(CbcKey& key, IovCursor& cur, size_t n) {
 // Bytes of the last (possibly partial) block of an n-byte stream, n > block size: 1..16.
 size_t last_block_size(size_t n) { return n - (n - 1) / kBlockSize * kBlockSize; }
 
+// A cursor `offset` bytes into the stream.
+IovCursor cursor_at(std::span<const CryptoIov> iov, size_t offset) {
+  IovCursor c(iov, is_encrypted);
+  c.advance(offset);
+  return c;
+}
+
 Status one_block(CbcKey& key, IovCursor& cur, std::span<uint8_t, kBlockSize> state) {
   Scratch<kBlockSize> block;
   IovCursor at = cur;
@@ -64,8 +71,26 @@ Status one_block(CbcKey& key, IovCursor& cur, std::span<uint8_t, kBlockSize> sta
   return Status::complete();
 }
 
+// Exchanges C(m-1) and C(m), the two ciphertext blocks at `at`: from CBC order into CTS
+// order when encrypting, back when decrypting. Returns C(m), the next cipher state.
+Status swap_blocks(CbcKey::Direction direction, IovCursor at,
+                   std::span<uint8_t, kBlockSize> c_m) {
+  std::array<uint8_t, 2 * kBlockSize> t{};  // ciphertext only: nothing to wipe
+  IovCursor w = at;
+  if (at.read(t) != t.size()) return Status::failure(Minor::kInternal);
+  std::rotate(t.begin(), t.begin() + kBlockSize, t.end());
+  w.write(t);
+  const size_t c_m_at = direction == CbcKey::Direction::encrypt ? 0 : kBlockSize;
+  std::copy_n(t.begin() + c_m_at, kBlockSize, c_m.begin());
+  return Status::complete();
+}
+
 }  // namespace
 
+// RFC 3962 §5: CBC over the plaintext padded with zeros to whole blocks, then the last two
+// ciphertext blocks swapped and the (new) last one cut to the length of the last plaintext
+// block. Every whole block goes through one CBC pass (one OpenSSL call when the buffers
+// are contiguous); only the partial block, if any, takes a second call.
 Status cts_encrypt(CbcKey& key, std::span<const CryptoIov> iov,
                    std::span<uint8_t, kBlockSize> state) {
   if (key.direction() != CbcKey::Direction::encrypt) return Status::failure(Minor::kInternal);
@@ -75,16 +100,21 @@ Status cts_encrypt(CbcKey& key, std::span<const CryptoIov> iov,
   IovCursor cur(iov, is_encrypted);
   if (n == kBlockSize) return one_block(key, cur, state);
 
-  // RFC 3962 §5: CBC over the plaintext padded with zeros to whole blocks, then the last
-  // two ciphertext blocks swapped and the (new) last one cut to the length of the last
-  // plaintext block.
   const size_t tail = last_block_size(n);
-  APX_TRY(cbc_stream(key, cur, n - kBlockSize - tail));
-  Scratch<2 * kBlockSize> t;  // P(m-1) | P(m) | zeros  ->  C(m-1) | C(m)
-  IovCursor at = cur;
-  if (cur.read(std::span(t.bytes).first(kBlockSize + tail)) != kBlockSize + tail)
+  if (tail == kBlockSize) {
+    // Whole blocks: CBC, then C(m-1) and C(m) swapped.
+    APX_TRY(cbc_stream(key, cur, n));
+    return swap_blocks(key.direction(), cursor_at(iov, n - 2 * kBlockSize), state);
+  }
+  const size_t full = n - tail;  // P(1) .. P(m-1)
+  APX_TRY(cbc_stream(key, cur, full));
+  Scratch<2 * kBlockSize> t;  // C(m-1) | P(m) | zeros  ->  C(m-1) | C(m)
+  IovCursor at = cursor_at(iov, full - kBlockSize);
+  IovCursor r = at;
+  if (r.read(std::span(t.bytes).first(kBlockSize + tail)) != kBlockSize + tail)
     return Status::failure(Minor::kInternal);
-  APX_TRY(key.update(t.bytes));
+  // The context chains from C(m-1), so this is C(m) = E(P(m) | zeros ^ C(m-1)).
+  APX_TRY(key.update(std::span(t.bytes).last<kBlockSize>()));
   Scratch<2 * kBlockSize> out;  // C(m) | first `tail` bytes of C(m-1)
   std::copy_n(t.bytes.begin() + kBlockSize, kBlockSize, out.bytes.begin());
   std::copy_n(t.bytes.begin(), tail, out.bytes.begin() + kBlockSize);
@@ -103,14 +133,27 @@ Status cts_decrypt(CbcKey& key, std::span<const CryptoIov> iov,
   if (n == kBlockSize) return one_block(key, cur, state);
 
   const size_t tail = last_block_size(n);
-  APX_TRY(cbc_stream(key, cur, n - kBlockSize - tail));
-  Block prev{};  // C(m-2): the ciphertext block before the stolen pair (or the IV)
-  key.chain(prev);
+  if (tail == kBlockSize) {
+    // Whole blocks: swap the last two back into CBC order, then one CBC pass.
+    APX_TRY(swap_blocks(key.direction(), cursor_at(iov, n - 2 * kBlockSize), state));
+    return cbc_stream(key, cur, n);
+  }
 
-  // The stream ends with X = C(m) (a full block) and Y = the first `tail` bytes of C(m-1).
-  Scratch<2 * kBlockSize> t;
-  IovCursor at = cur;
-  if (cur.read(std::span(t.bytes).first(kBlockSize + tail)) != kBlockSize + tail)
+  // The stream ends with X = C(m) (a full block) and Y = the first `tail` bytes of C(m-1),
+  // after C(1) .. C(m-2). One CBC pass runs over C(1) .. C(m-2) and X; X's output is then
+  // D(X) ^ C(m-2), where D(X) = C(m-1) ^ (P(m) | zeros).
+  const size_t full = n - tail;
+  Block prev{};  // C(m-2), or the IV when there is none
+  if (full > kBlockSize) {
+    IovCursor p = cursor_at(iov, full - 2 * kBlockSize);
+    if (p.read(prev) != kBlockSize) return Status::failure(Minor::kInternal);
+  } else {
+    std::copy(state.begin(), state.end(), prev.begin());
+  }
+  IovCursor at = cursor_at(iov, full - kBlockSize);
+  Scratch<2 * kBlockSize> t;  // X | Y
+  IovCursor r = at;
+  if (r.read(std::span(t.bytes).first(kBlockSize + tail)) != kBlockSize + tail)
     return Status::failure(Minor::kInternal);
   const Block x = [&] {
     Block b{};
@@ -118,11 +161,11 @@ Status cts_decrypt(CbcKey& key, std::span<const CryptoIov> iov,
     return b;
   }();
   const std::span<const uint8_t> y = std::span(t.bytes).subspan(kBlockSize, tail);
+  APX_TRY(cbc_stream(key, cur, full));
 
-  // D = Dec(X) = C(m-1) ^ (P(m) | zeros). The context chains with C(m-2): undo it.
-  Scratch<kBlockSize> d;
-  d.bytes = x;
-  APX_TRY(key.update(d.bytes));
+  Scratch<kBlockSize> d;  // D(X)
+  r = at;
+  if (r.read(d.bytes) != kBlockSize) return Status::failure(Minor::kInternal);
   xor_into(d.bytes, prev);
   // C(m-1) = Y | the bytes of D past `tail`; P(m) = first `tail` bytes of D ^ Y.
   Scratch<kBlockSize> c;

@@ -18,12 +18,26 @@ IovCursor::IovCursor(std::span<const CryptoIov> iov, IovSelect select)
 
 std::span<uint8_t> IovCursor::run() const {
   if (index_ >= iov_.size()) return {};
-  return iov_[index_].buf.subspan(offset_);
+  const std::span<uint8_t> first = iov_[index_].buf.subspan(offset_);  // never empty
+  size_t size = first.size();
+  for (size_t i = index_ + 1; i < iov_.size(); ++i) {
+    const std::span<uint8_t> b = iov_[i].buf;
+    if (b.empty()) continue;
+    if (!select_(iov_[i].kind) || b.data() != first.data() + size) break;
+    size += b.size();
+  }
+  // Adjacent buffers are parts of one caller's allocation (the token), so one span over
+  // them addresses the same bytes the list does.
+  return {first.data(), size};
 }
 
 void IovCursor::advance(size_t n) {
-  offset_ += n;
-  skip_exhausted();
+  while (n > 0 && index_ < iov_.size()) {
+    const size_t k = std::min(n, iov_[index_].buf.size() - offset_);
+    offset_ += k;
+    n -= k;
+    skip_exhausted();
+  }
 }
 
 size_t IovCursor::read(std::span<uint8_t> out) {

@@ -20,9 +20,12 @@ class IovCursor {
   IovCursor(std::span<const CryptoIov> iov, IovSelect select);
 
   // The bytes from the cursor to the end of its current buffer (empty buffers and
-  // buffers not selected are skipped); empty at the end of the stream.
+  // buffers not selected are skipped), extended over the selected buffers that follow it
+  // directly in memory; empty at the end of the stream. A message laid out in one token
+  // (header, confounder, data, trailer side by side) is then one run, so a cipher sees
+  // it in one call rather than one per buffer.
   [[nodiscard]] std::span<uint8_t> run() const;
-  // Moves forward by `n` <= run().size() bytes.
+  // Moves forward by `n` bytes of the stream (at most what is left).
   void advance(size_t n);
   // Copies the next out.size() bytes of the stream into `out` (fewer at its end) and
   // moves past them; returns the count copied.
