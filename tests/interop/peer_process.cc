@@ -188,12 +188,19 @@ std::string PeerResult::describe(const std::string& label, const PeerSpec& spec)
 
 std::pair<PeerResult, PeerResult> run_pair(const std::string& program, const PeerSpec& initiator,
                                            const PeerSpec& acceptor, int timeout_seconds) {
+  return run_pair(program, initiator, program, acceptor, timeout_seconds);
+}
+
+std::pair<PeerResult, PeerResult> run_pair(const std::string& initiator_program,
+                                           const PeerSpec& initiator,
+                                           const std::string& acceptor_program,
+                                           const PeerSpec& acceptor, int timeout_seconds) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) fail("socketpair");
   std::vector<Child> children;
   try {
-    children.push_back(spawn(program, initiator, sv[0]));
-    children.push_back(spawn(program, acceptor, sv[1]));
+    children.push_back(spawn(initiator_program, initiator, sv[0]));
+    children.push_back(spawn(acceptor_program, acceptor, sv[1]));
   } catch (...) {
     close(sv[0]);
     close(sv[1]);

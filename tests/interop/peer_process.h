@@ -35,6 +35,13 @@ struct PeerResult {
 std::pair<PeerResult, PeerResult> run_pair(const std::string& program, const PeerSpec& initiator,
                                            const PeerSpec& acceptor, int timeout_seconds);
 
+// The same with a program of its own for each side (peers built on different GSS
+// libraries).
+std::pair<PeerResult, PeerResult> run_pair(const std::string& initiator_program,
+                                           const PeerSpec& initiator,
+                                           const std::string& acceptor_program,
+                                           const PeerSpec& acceptor, int timeout_seconds);
+
 // Runs one peer without a socket.
 PeerResult run_alone(const std::string& program, const PeerSpec& spec, int timeout_seconds);
 
