@@ -36,9 +36,10 @@ Result<Name> Name::from_principal(const k5::Context& ctx, krb5_const_principal p
   n.realm_empty_ = p->realm.length == 0;
   n.anonymous_ = krb5_principal_compare(ctx.get(), p, krb5_anonymous_principal()) != 0;
   n.enterprise_ = p->type == KRB5_NT_ENTERPRISE_PRINCIPAL;
+  // The full unparsed form, '@' and all even for an empty (referral) realm: it parses back
+  // to the same principal, and it is what MIT displays and exports.
   char* s = nullptr;
-  const int flags = n.realm_empty_ ? KRB5_PRINCIPAL_UNPARSE_NO_REALM : 0;
-  const krb5_error_code code = krb5_unparse_name_flags(ctx.get(), p, flags, &s);
+  const krb5_error_code code = krb5_unparse_name(ctx.get(), p, &s);
   if (code != 0) return ctx.error(GSS_S_FAILURE, code, "Cannot display a principal");
   n.text_ = s;
   krb5_free_unparsed_name(ctx.get(), s);
@@ -90,9 +91,7 @@ Result<Name> Name::import_hostbased(std::string_view text) {
   n.any_host_ = host.empty();
   n.service_ = service;
   char* s = nullptr;
-  const int flags = n.realm_empty_ ? KRB5_PRINCIPAL_UNPARSE_NO_REALM : 0;
-  if (krb5_unparse_name_flags(ctx.get(), p.get(), flags, &s) != 0)
-    return Status::bad_name(Minor::kNameSyntax);
+  if (krb5_unparse_name(ctx.get(), p.get(), &s) != 0) return Status::bad_name(Minor::kNameSyntax);
   n.text_ = s;
   krb5_free_unparsed_name(ctx.get(), s);
   return n;
@@ -106,7 +105,6 @@ Result<Name> Name::import_exported(std::span<const uint8_t> token) {
   std::span<const uint8_t> oid_der, name;
   if (!r.u16be(tok_id) || tok_id != kTokExportName || !r.u16be(oid_len))
     return Status::bad_name(Minor::kNameExportFormat);
-  token::Reader oid_r;
   std::span<const uint8_t> oid_tlv;
   if (!r.bytes(oid_len, oid_tlv)) return Status::bad_name(Minor::kNameExportFormat);
   token::Reader tlv(oid_tlv);
@@ -153,10 +151,10 @@ Result<Name> Name::import(std::span<const uint8_t> bytes, gss_const_OID type) {
 }
 
 Result<k5::PrincipalPtr> Name::principal(const k5::Context& ctx) const {
-  int flags = realm_empty_ ? KRB5_PRINCIPAL_PARSE_NO_REALM : 0;
-  if (enterprise_) flags |= KRB5_PRINCIPAL_PARSE_ENTERPRISE;
+  // text_ is krb5_unparse_name's escaped form: plain parsing restores the components (an
+  // enterprise name's inner '@' included); the name type is set back by hand.
   krb5_principal raw = nullptr;
-  const krb5_error_code code = krb5_parse_name_flags(ctx.get(), text_.c_str(), flags, &raw);
+  const krb5_error_code code = krb5_parse_name(ctx.get(), text_.c_str(), &raw);
   if (code != 0) return ctx.error(GSS_S_BAD_NAME, code, "Cannot parse the name '" + text_ + "'");
   raw->type = name_type_;
   return ctx.own<krb5_principal_data, krb5_free_principal>(raw);

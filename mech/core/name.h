@@ -45,7 +45,7 @@ class Name {
   static base::Result<Name> import_principal(std::string_view text, int parse_flags);
   static base::Result<Name> import_exported(std::span<const uint8_t> token);
 
-  std::string text_;       // krb5_unparse_name output (no realm when realm_empty_)
+  std::string text_;       // krb5_unparse_name output (ends in '@' for a referral realm)
   int32_t name_type_ = KRB5_NT_PRINCIPAL;
   bool realm_empty_ = false;  // referral realm: filled in by the KDC
   bool any_host_ = false;

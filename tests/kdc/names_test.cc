@@ -1,6 +1,8 @@
 // Names through the mechglue with apx interposing the krb5 OID.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "kdc/gss_helpers.h"
 
 namespace apx::test {
@@ -67,6 +69,36 @@ TEST(Names, ExportHasMitLayoutAndKrb5Oid) {
   Name other = import("host@localhost", GSS_C_NT_HOSTBASED_SERVICE);
   ASSERT_EQ(gss_compare_name(&minor, other.h, back.h, &equal), GSS_S_COMPLETE);
   EXPECT_EQ(equal, 0);
+}
+
+TEST(Names, ReferralAndEscapedNamesRoundTrip) {
+  // An empty (referral) realm keeps its '@', as MIT displays and exports it; an '@' inside
+  // a component stays escaped. Both export and import back to the same principal.
+  for (auto [text, type, shown] :
+       {std::tuple{"HTTP/web.example.com@", GSS_KRB5_NT_PRINCIPAL_NAME, "HTTP/web.example.com@"},
+        std::tuple{"a\\@b/c@APX.TEST", GSS_KRB5_NT_PRINCIPAL_NAME, "a\\@b/c@APX.TEST"}}) {
+    Name n = canonical(text, type);
+    EXPECT_EQ(display(n), shown);
+    OM_uint32 minor;
+    Buffer exported;
+    ASSERT_EQ(gss_export_name(&minor, n.h, &exported.b), GSS_S_COMPLETE) << minor_text(minor);
+    const std::string tail(shown);
+    const auto bytes = exported.bytes();
+    ASSERT_GE(bytes.size(), tail.size());
+    EXPECT_EQ(std::string(bytes.end() - static_cast<long>(tail.size()), bytes.end()), tail);
+    Name back;
+    gss_buffer_desc b = exported.b;
+    ASSERT_EQ(gss_import_name(&minor, &b, GSS_C_NT_EXPORT_NAME, &back.h), GSS_S_COMPLETE);
+    EXPECT_EQ(display(back), shown);
+  }
+}
+
+TEST(Names, HostWithAtSignCannotPickARealm) {
+  // "svc@h@EVIL.REALM": the host is "h@EVIL.REALM"; the '@' stays inside the component.
+  Name n = canonical("svc@h@EVIL.REALM", GSS_C_NT_HOSTBASED_SERVICE);
+  const std::string shown = display(n);
+  EXPECT_NE(shown.find("\\@"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("@EVIL.REALM"), std::string::npos) << shown;
 }
 
 TEST(Names, CompareDuplicate) {
