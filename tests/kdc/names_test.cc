@@ -163,6 +163,15 @@ TEST(Names, NamesForMechIncludeTheUsualTypes) {
   gss_release_oid_set(&minor, &types);
 }
 
+TEST(Names, UserokAppliesAuthToLocal) {
+  // gss_userok reaches apx's gss_authorize_localname (krb5_kuserok): with no .k5login,
+  // krb5.conf's auth_to_local maps root@APX.TEST to root, and user@APX.TEST to user.
+  Name root = canonical("root@APX.TEST", GSS_KRB5_NT_PRINCIPAL_NAME);
+  Name user = canonical("user@APX.TEST", GSS_KRB5_NT_PRINCIPAL_NAME);
+  EXPECT_EQ(gss_userok(root.h, "root"), 1);
+  EXPECT_EQ(gss_userok(user.h, "root"), 0);
+}
+
 TEST(Names, LocalnameFollowsAuthToLocal) {
   Name n = canonical("user", GSS_C_NT_USER_NAME);
   OM_uint32 minor;
