@@ -369,37 +369,38 @@ APX_EXPORT OM_uint32 gss_unwrap_iov(OM_uint32* minor, gss_ctx_id_t handle, int* 
   });
 }
 
+namespace {
+
+// gss_get_mic_iov (`sign`) and gss_get_mic_iov_length share everything but the signing.
+OM_uint32 get_mic_iov_call(OM_uint32* minor, gss_ctx_id_t handle, gss_qop_t qop,
+                           gss_iov_buffer_desc* iov, int count, bool sign) {
+  auto ctx = context_of(handle);
+  if (!ctx) return report(minor, ctx.error());
+  if (Status s = check_qop(qop); !s.ok()) return report(minor, s);
+  auto b = classify(iov, count);
+  if (!b) return report(minor, b.error());
+  if (b->mic == nullptr) return report(minor, Status::failure(Minor::kMsgIovInvalid));
+  Protection& p = *(*ctx)->protection();
+  auto size = p.mic_size();
+  if (!size) return report(minor, size.error());
+  if (!sign) {
+    b->mic->buffer.length = *size;
+    return report(minor, Status::complete());
+  }
+  if (Status s = size_buffer(b->mic, *size); !s.ok()) return report(minor, s);
+  return report(minor, p.get_mic(b->view(), span_of(b->mic->buffer)));
+}
+
+}  // namespace
+
 APX_EXPORT OM_uint32 gss_get_mic_iov(OM_uint32* minor, gss_ctx_id_t handle, gss_qop_t qop,
                                      gss_iov_buffer_desc* iov, int count) {
-  return guarded(minor, [&] {
-    auto ctx = context_of(handle);
-    if (!ctx) return report(minor, ctx.error());
-    if (Status s = check_qop(qop); !s.ok()) return report(minor, s);
-    auto b = classify(iov, count);
-    if (!b) return report(minor, b.error());
-    if (b->mic == nullptr) return report(minor, Status::failure(Minor::kMsgIovInvalid));
-    Protection& p = *(*ctx)->protection();
-    auto size = p.mic_size();
-    if (!size) return report(minor, size.error());
-    if (Status s = size_buffer(b->mic, *size); !s.ok()) return report(minor, s);
-    return report(minor, p.get_mic(b->view(), span_of(b->mic->buffer)));
-  });
+  return guarded(minor, [&] { return get_mic_iov_call(minor, handle, qop, iov, count, true); });
 }
 
 APX_EXPORT OM_uint32 gss_get_mic_iov_length(OM_uint32* minor, gss_ctx_id_t handle, gss_qop_t qop,
                                             gss_iov_buffer_desc* iov, int count) {
-  return guarded(minor, [&] {
-    auto ctx = context_of(handle);
-    if (!ctx) return report(minor, ctx.error());
-    if (Status s = check_qop(qop); !s.ok()) return report(minor, s);
-    auto b = classify(iov, count);
-    if (!b) return report(minor, b.error());
-    if (b->mic == nullptr) return report(minor, Status::failure(Minor::kMsgIovInvalid));
-    auto size = (*ctx)->protection()->mic_size();
-    if (!size) return report(minor, size.error());
-    b->mic->buffer.length = *size;
-    return report(minor, Status::complete());
-  });
+  return guarded(minor, [&] { return get_mic_iov_call(minor, handle, qop, iov, count, false); });
 }
 
 APX_EXPORT OM_uint32 gss_verify_mic_iov(OM_uint32* minor, gss_ctx_id_t handle,

@@ -552,9 +552,6 @@ class Interop : public ::testing::TestWithParam<Param> {
 
 TEST_P(Interop, Cell) {
   const auto& [p, c] = GetParam();
-  if (apx_is_mit() && c.messages && std::string(p.name) != "mit_mit") {
-    GTEST_SKIP() << "MIT serves every side: the same cell as mit_mit";
-  }
   EnvList init_env = c.initiator_env, acc_env;
   if (!c.enctypes.empty()) {
     // A ccache of its own with only the TGT, so that no service ticket cached by
@@ -622,10 +619,17 @@ TEST(InteropHarness, MessageChecksListed) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Matrix, Interop,
-                         ::testing::Combine(::testing::ValuesIn(kPairings),
-                                            ::testing::ValuesIn(all_cases())),
-                         cell_name);
+// Every pairing with every case; in the self-check mode (MIT on every side) the message
+// cells of the other pairings would repeat mit_mit's exactly, so they are not made.
+std::vector<std::tuple<Pairing, Case>> cells() {
+  std::vector<std::tuple<Pairing, Case>> out;
+  for (const Pairing& p : kPairings)
+    for (const Case& c : all_cases())
+      if (!(apx_is_mit() && c.messages && std::string(p.name) != "mit_mit")) out.emplace_back(p, c);
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Matrix, Interop, ::testing::ValuesIn(cells()), cell_name);
 
 // The harness itself: the realm is up and gss_peer runs.
 TEST(InteropHarness, RealmIsUp) {
