@@ -172,6 +172,8 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   APX_TRY_ASSIGN(Name server_name, Name::from_principal(k5_, ticket->server));
   acceptor_name_ = std::move(server_name);
   endtime_ = ticket->enc_part2->times.endtime;
+  authtime_ = ticket->enc_part2->times.authtime;
+  ticket_flags_ = ticket->enc_part2->flags;
 
   APX_TRY(check_authenticator(cb));
   if (ap_options & AP_OPTS_MUTUAL_REQUIRED) flags_ |= GSS_C_MUTUAL_FLAG;

@@ -74,6 +74,10 @@ class Context {
   // The session key of the ticket (GSS_C_INQ_SSPI_SESSION_KEY); nullptr before establishment.
   [[nodiscard]] const krb5_keyblock* session_key() const;
   [[nodiscard]] krb5_timestamp endtime() const { return endtime_; }
+  // The ticket's flags and authentication time (gss_krb5_get_tkt_flags,
+  // gsskrb5_extract_authtime_from_sec_context).
+  [[nodiscard]] krb5_flags ticket_flags() const { return ticket_flags_; }
+  [[nodiscard]] krb5_timestamp authtime() const { return authtime_; }
 
  private:
   enum class State { kStart, kWantApRep, kEstablished, kFailed };
@@ -118,6 +122,8 @@ class Context {
   OM_uint32 req_flags_ = 0;
   OM_uint32 flags_ = 0;
   krb5_timestamp endtime_ = 0;
+  krb5_timestamp authtime_ = 0;
+  krb5_flags ticket_flags_ = 0;
   uint64_t send_seq_ = 0;
   uint64_t recv_seq_ = 0;
   int32_t ap_options_ = 0;

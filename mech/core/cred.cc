@@ -270,6 +270,32 @@ OM_uint32 Cred::lifetime() const {
   return can_initiate() ? initiator_lifetime() : GSS_C_INDEFINITE;
 }
 
+Status Cred::copy_tickets(krb5_ccache out, bool init) {
+  if (!ccache_) return Status::no_cred(base::code(Minor::kCredNotInitiator));
+  auto guard = lock();
+  krb5_context c = k5_.get();
+  krb5_error_code code = 0;
+  if (init) {
+    krb5_principal client = nullptr;
+    code = krb5_cc_get_principal(c, ccache_.get(), &client);
+    if (code == 0) code = krb5_cc_initialize(c, out, client);
+    krb5_free_principal(c, client);
+    if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot initialise the target ccache");
+  }
+  krb5_cc_cursor cur = nullptr;
+  code = krb5_cc_start_seq_get(c, ccache_.get(), &cur);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read " + ccache_name_);
+  krb5_creds creds;
+  while (code == 0 && krb5_cc_next_cred(c, ccache_.get(), &cur, &creds) == 0) {
+    code = krb5_cc_store_cred(c, out, &creds);
+    krb5_free_cred_contents(c, &creds);
+  }
+  (void)krb5_cc_end_seq_get(c, ccache_.get(), &cur);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot store the tickets");
+  base::trace("copy_tickets: tickets of %s copied", name_ ? name_->display().c_str() : "?");
+  return Status::complete();
+}
+
 Result<std::shared_ptr<Cred>> Cred::from_delegation(k5::Context ctx, k5::CcachePtr cc, Name client,
                                                     krb5_timestamp end) {
   std::shared_ptr<Cred> cred(new Cred(std::move(ctx)));

@@ -60,6 +60,10 @@ class Cred {
   void set_no_ci_flags() { no_ci_flags_ = true; }
   [[nodiscard]] bool no_ci_flags() const { return no_ci_flags_; }
 
+  // Copies the initiator tickets into `out` (gss_krb5_copy_ccache: `out` already
+  // initialised; gss_store_cred_into: initialised here for the client when `init`).
+  base::Status copy_tickets(krb5_ccache out, bool init);
+
   // A credential made from delegated tickets (moved into a MEMORY ccache).
   static base::Result<std::shared_ptr<Cred>> from_delegation(k5::Context ctx, k5::CcachePtr cc,
                                                              Name client, krb5_timestamp end);

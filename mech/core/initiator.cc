@@ -164,6 +164,8 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   APX_TRY_ASSIGN(Name acceptor, Name::from_principal(k5_, creds->server));
   acceptor_name_ = std::move(acceptor);
   endtime_ = creds->times.endtime;
+  authtime_ = creds->times.authtime;
+  ticket_flags_ = creds->ticket_flags;
 
   // RFC 4121 §4.1.1.1 and MIT: confidentiality and integrity are always offered unless
   // the credential asks not to (GSS_KRB5_CRED_NO_CI_FLAGS_X); DCE style implies mutual.

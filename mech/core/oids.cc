@@ -30,6 +30,8 @@ const gss_OID_desc kNtExport = oid("\x2b\x06\x01\x05\x06\x04", 6);
 const gss_OID_desc kNtKrb5Principal = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x01", 10);
 const gss_OID_desc kNtKrb5Enterprise = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x06", 10);
 
+const gss_OID_desc kOidGetTktFlags = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x01", 11);
+const gss_OID_desc kOidCopyCcache = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x02", 11);
 const gss_OID_desc kOidCcacheName = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x03", 11);
 const gss_OID_desc kOidSetAllowableEnctypes =
     oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x04", 11);
@@ -40,6 +42,8 @@ const gss_OID_desc kOidFreeLucidContext =
 const gss_OID_desc kOidUseKdcContext = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x08", 11);
 const gss_OID_desc kOidRegisterAcceptorIdentity =
     oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x09", 11);
+const gss_OID_desc kOidExtractAuthtime =
+    oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x0c", 11);
 const gss_OID_desc kOidSaslSsf = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x0f", 11);
 const gss_OID_desc kOidCredNoCiFlags = oid("\x2a\x85\x70\x2b\x0d\x1d", 6);
 

@@ -27,6 +27,8 @@ extern const gss_OID_desc kNtKrb5Principal;   // 1.2.840.113554.1.2.2.1
 extern const gss_OID_desc kNtKrb5Enterprise;  // 1.2.840.113554.1.2.2.6
 
 // krb5 extension objects (MIT's private arc 1.2.840.113554.1.2.2.5.*, Heimdal's 1.2.752.43.13.*).
+extern const gss_OID_desc kOidGetTktFlags;           // .5.1
+extern const gss_OID_desc kOidCopyCcache;            // .5.2
 extern const gss_OID_desc kOidCcacheName;            // .5.3
 extern const gss_OID_desc kOidSetAllowableEnctypes;  // .5.4
 extern const gss_OID_desc kOidInqSspiSessionKey;     // .5.5
@@ -34,6 +36,7 @@ extern const gss_OID_desc kOidExportLucidContext;    // .5.6 (+ version)
 extern const gss_OID_desc kOidFreeLucidContext;      // .5.7
 extern const gss_OID_desc kOidUseKdcContext;         // .5.8
 extern const gss_OID_desc kOidRegisterAcceptorIdentity;  // .5.9
+extern const gss_OID_desc kOidExtractAuthtime;       // .5.12
 extern const gss_OID_desc kOidSaslSsf;               // .5.15
 extern const gss_OID_desc kOidCredNoCiFlags;         // 1.2.752.43.13.29
 

@@ -186,6 +186,14 @@ APX_EXPORT OM_uint32 gssspi_set_cred_option(OM_uint32* minor, gss_cred_id_t* cre
       apx::base::trace("set_cred_option: no CONF/INTEG flags by default");
       return report(minor, Status::complete());
     }
+    if (apx::core::oid_equal(object, apx::core::kOidCopyCcache)) {
+      // gss_krb5_copy_ccache (OpenSSH stores delegated tickets this way): the value is the
+      // caller's krb5_ccache, already initialised.
+      if (value == GSS_C_NO_BUFFER || value->value == nullptr)
+        return report(minor, Status::call_inaccessible_read());
+      return report(minor, as_cred(*cred)->cred->copy_tickets(
+                               static_cast<krb5_ccache>(value->value), false));
+    }
     if (apx::core::oid_equal(object, apx::core::kOidSetAllowableEnctypes))
       return report(minor, set_allowable_enctypes(*as_cred(*cred)->cred, value));
     return report(minor, Status::unavailable(Minor::kOptionUnsupported));
@@ -241,6 +249,66 @@ APX_EXPORT OM_uint32 gssspi_mech_invoke(OM_uint32* minor, const gss_OID mech,
     return report(minor, Status::unavailable(Minor::kOptionUnsupported));
   });
 }
+namespace {
+
+OM_uint32 store_cred(OM_uint32* minor, gss_cred_id_t handle, gss_cred_usage_t usage,
+                     const gss_OID mech, gss_const_key_value_set_t store,
+                     gss_OID_set* elements_stored, gss_cred_usage_t* usage_stored) {
+  if (elements_stored != nullptr) *elements_stored = GSS_C_NO_OID_SET;
+  if (usage_stored != nullptr) *usage_stored = GSS_C_INITIATE;
+  if (handle == GSS_C_NO_CREDENTIAL) return report(minor, Status::no_cred(0));
+  if (mech != GSS_C_NO_OID && apx::core::served_mech(mech) == nullptr)
+    return report(minor, Status::bad_mech(Minor::kMechUnsupported));
+  if (usage == GSS_C_ACCEPT) return report(minor, Status::failure(Minor::kCredNotInitiator));
+  CredStore cs;
+  if (Status s = read_store(store, cs); !s.ok()) return report(minor, s);
+  // Into the store's ccache, else the default one (KRB5CCNAME), replaced by these tickets.
+  auto k5 = apx::k5::Context::create();
+  if (!k5) return report(minor, k5.error());
+  krb5_ccache out = nullptr;
+  const krb5_error_code code = cs.ccache.empty() ? krb5_cc_default(k5->get(), &out)
+                                                 : krb5_cc_resolve(k5->get(), cs.ccache.c_str(), &out);
+  if (code != 0)
+    return report(minor, k5->error(GSS_S_FAILURE, code, "Cannot open the ccache to store into"));
+  auto owned = k5->own<_krb5_ccache, krb5_cc_close>(out);
+  if (Status s = as_cred(handle)->cred->copy_tickets(out, true); !s.ok()) return report(minor, s);
+  if (elements_stored != nullptr) {
+    const gss_OID_desc* one[] = {&apx::core::kMechKrb5};
+    if (Status s = make_oid_set(one, elements_stored); !s.ok()) return report(minor, s);
+  }
+  return report(minor, Status::complete());
+}
+
+}  // namespace
+
+APX_EXPORT OM_uint32 gss_store_cred(OM_uint32* minor, gss_cred_id_t handle,
+                                    gss_cred_usage_t usage, const gss_OID mech,
+                                    OM_uint32 overwrite, OM_uint32 default_cred,
+                                    gss_OID_set* elements_stored,
+                                    gss_cred_usage_t* usage_stored) {
+  (void)overwrite;
+  (void)default_cred;
+  return guarded(minor, [&] {
+    return store_cred(minor, handle, usage, mech, GSS_C_NO_CRED_STORE, elements_stored,
+                      usage_stored);
+  });
+}
+
+APX_EXPORT OM_uint32 gss_store_cred_into(OM_uint32* minor, gss_cred_id_t handle,
+                                         gss_cred_usage_t usage, gss_OID mech,
+                                         OM_uint32 overwrite, OM_uint32 default_cred,
+                                         gss_const_key_value_set_t store,
+                                         gss_OID_set* elements_stored,
+                                         gss_cred_usage_t* usage_stored) {
+  (void)overwrite;
+  (void)default_cred;
+  return guarded(minor, [&] {
+    return store_cred(minor, handle, usage, mech, store, elements_stored, usage_stored);
+  });
+}
+
+APX_GSSI(store_cred, gss_store_cred)
+APX_GSSI(store_cred_into, gss_store_cred_into)
 APX_GSSI(acquire_cred, gss_acquire_cred)
 APX_GSSI(acquire_cred_from, gss_acquire_cred_from)
 APX_GSSI(release_cred, gss_release_cred)

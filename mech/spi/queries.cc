@@ -119,7 +119,14 @@ APX_EXPORT OM_uint32 gss_inquire_sec_context_by_oid(OM_uint32* minor, const gss_
       s = sasl_ssf(*p, data_set);
     else if (apx::core::oid_equal(object, apx::core::kOidInqSspiSessionKey))
       s = session_key(*p, data_set);
-    else if (has_prefix(object, apx::core::kOidExportLucidContext, 1)) {
+    else if (apx::core::oid_equal(object, apx::core::kOidGetTktFlags)) {
+      // MIT hands both back in host byte order, the size of the krb5 type.
+      const krb5_flags f = ctx->ticket_flags();
+      s = add_to_buffer_set(data_set, {reinterpret_cast<const uint8_t*>(&f), sizeof f});
+    } else if (apx::core::oid_equal(object, apx::core::kOidExtractAuthtime)) {
+      const krb5_timestamp t = ctx->authtime();
+      s = add_to_buffer_set(data_set, {reinterpret_cast<const uint8_t*>(&t), sizeof t});
+    } else if (has_prefix(object, apx::core::kOidExportLucidContext, 1)) {
       const uint8_t version = static_cast<const uint8_t*>(object->elements)[object->length - 1];
       s = version == 1 ? lucid(*ctx, *p, data_set) : Status::unavailable(Minor::kOptionUnsupported);
     }

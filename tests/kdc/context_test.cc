@@ -1,6 +1,7 @@
 // Context establishment in one process, both ends apx (the krb5 OID interposed).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -249,6 +250,83 @@ TEST(Context, MechAttributesMarkAliasesDeprecated) {
     EXPECT_EQ(present, 1);
     gss_release_oid_set(&minor, &attrs);
   }
+}
+
+}  // namespace
+}  // namespace apx::test
+
+namespace apx::test {
+namespace {
+
+// Lists the server principals in a ccache.
+std::vector<std::string> servers_in(krb5_context c, krb5_ccache cc) {
+  std::vector<std::string> out;
+  krb5_cc_cursor cur;
+  if (krb5_cc_start_seq_get(c, cc, &cur) != 0) return out;
+  krb5_creds creds;
+  while (krb5_cc_next_cred(c, cc, &cur, &creds) == 0) {
+    char* name = nullptr;
+    if (krb5_unparse_name(c, creds.server, &name) == 0) out.emplace_back(name);
+    krb5_free_unparsed_name(c, name);
+    krb5_free_cred_contents(c, &creds);
+  }
+  krb5_cc_end_seq_get(c, cc, &cur);
+  return out;
+}
+
+TEST(Context, DelegatedTicketsCanBeStored) {
+  Name target = import("host@localhost", GSS_C_NT_HOSTBASED_SERVICE);
+  OM_uint32 minor;
+  Ctx ic, ac;
+  Buffer tok, rep, none;
+  ASSERT_EQ(gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ic.h, target.h, &kKrb5Oid,
+                                 GSS_C_MUTUAL_FLAG | GSS_C_DELEG_FLAG, 0, nullptr, nullptr,
+                                 nullptr, &tok.b, nullptr, nullptr),
+            GSS_S_CONTINUE_NEEDED);
+  Cred delegated;
+  OM_uint32 flags = 0;
+  ASSERT_EQ(gss_accept_sec_context(&minor, &ac.h, GSS_C_NO_CREDENTIAL, &tok.b, nullptr, nullptr,
+                                   nullptr, &rep.b, &flags, nullptr, &delegated.h),
+            GSS_S_COMPLETE);
+  ASSERT_TRUE(flags & GSS_C_DELEG_FLAG);
+  ASSERT_NE(delegated.h, GSS_C_NO_CREDENTIAL);
+
+  // OpenSSH's way: gss_krb5_copy_ccache into a cache it initialised.
+  krb5_context c = nullptr;
+  ASSERT_EQ(krb5_init_context(&c), 0);
+  krb5_ccache mem = nullptr;
+  ASSERT_EQ(krb5_cc_new_unique(c, "MEMORY", nullptr, &mem), 0);
+  krb5_principal user = nullptr;
+  ASSERT_EQ(krb5_parse_name(c, "user@APX.TEST", &user), 0);
+  ASSERT_EQ(krb5_cc_initialize(c, mem, user), 0);
+  ASSERT_EQ(gss_krb5_copy_ccache(&minor, delegated.h, mem), GSS_S_COMPLETE) << minor_text(minor);
+  const auto copied = servers_in(c, mem);
+  EXPECT_NE(std::find(copied.begin(), copied.end(), "krbtgt/APX.TEST@APX.TEST"), copied.end());
+
+  // gss_store_cred_into a FILE cache named in the store.
+  const std::string file = "FILE:" + Realm::shared().dir() + "/stored.ccache";
+  gss_key_value_element_desc el = {"ccache", file.c_str()};
+  gss_key_value_set_desc store = {1, &el};
+  ASSERT_EQ(gss_store_cred_into(&minor, delegated.h, GSS_C_INITIATE, &kKrb5Oid, 1, 0, &store,
+                                nullptr, nullptr),
+            GSS_S_COMPLETE)
+      << minor_text(minor);
+  krb5_ccache stored = nullptr;
+  ASSERT_EQ(krb5_cc_resolve(c, file.c_str(), &stored), 0);
+  const auto in_file = servers_in(c, stored);
+  EXPECT_NE(std::find(in_file.begin(), in_file.end(), "krbtgt/APX.TEST@APX.TEST"), in_file.end());
+  krb5_cc_close(c, stored);
+  krb5_cc_destroy(c, mem);
+  krb5_free_principal(c, user);
+  krb5_free_context(c);
+
+  // Ticket flags and authentication time of the acceptor's ticket.
+  krb5_flags tkt_flags = 0;
+  ASSERT_EQ(gss_krb5_get_tkt_flags(&minor, ac.h, &tkt_flags), GSS_S_COMPLETE);
+  EXPECT_TRUE(tkt_flags & TKT_FLG_FORWARDABLE) << std::hex << tkt_flags;
+  krb5_timestamp authtime = 0;
+  ASSERT_EQ(gsskrb5_extract_authtime_from_sec_context(&minor, ac.h, &authtime), GSS_S_COMPLETE);
+  EXPECT_GT(authtime, 0);
 }
 
 }  // namespace
