@@ -4,6 +4,8 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
+#include <cstring>
+
 #include "crypto/ossl_ptr.h"
 
 namespace apx::crypto {
@@ -25,10 +27,21 @@ OSSL_PARAM text(const char* name, const char* v) {
   return OSSL_PARAM_construct_utf8_string(name, const_cast<char*>(v), 0);
 }
 
+// The two KDF methods, fetched once per process: OpenSSL 3 fetches take a lock and a
+// method-store lookup each time, and a fetched EVP_KDF is immutable and shareable. They
+// stay for the life of the process (the mechglue never unloads a mechanism).
+EVP_KDF* kdf_method(const char* algorithm) {
+  static EVP_KDF* const krb5kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_KRB5KDF, nullptr);
+  static EVP_KDF* const kbkdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_KBKDF, nullptr);
+  if (std::strcmp(algorithm, OSSL_KDF_NAME_KRB5KDF) == 0) return krb5kdf;
+  if (std::strcmp(algorithm, OSSL_KDF_NAME_KBKDF) == 0) return kbkdf;
+  return nullptr;
+}
+
 Result<SecretBytes> run_kdf(const char* algorithm, const OSSL_PARAM* params, size_t out_size) {
-  KdfPtr kdf(EVP_KDF_fetch(nullptr, algorithm, nullptr));
-  if (!kdf) return Status::failure(Minor::kInternal);
-  KdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
+  EVP_KDF* kdf = kdf_method(algorithm);
+  if (kdf == nullptr) return Status::failure(Minor::kInternal);
+  KdfCtxPtr ctx(EVP_KDF_CTX_new(kdf));
   if (!ctx) return Status::no_memory();
   SecretBytes out(out_size);
   if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1)
