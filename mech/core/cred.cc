@@ -184,9 +184,13 @@ Status Cred::check_ticket_expiry() {
   if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot read " + ccache_name_);
   krb5_timestamp tgt_end = 0, max_end = 0;
   bool any = false;
-  krb5_principal client = nullptr;
-  (void)krb5_cc_get_principal(c, ccache_.get(), &client);
-  auto owned_client = k5_.own<krb5_principal_data, krb5_free_principal>(client);
+  // The client as read at acquisition (no second read of the cache).
+  k5::PrincipalPtr owned_client(nullptr, {c});
+  if (name_) {
+    auto p = name_->principal(k5_);
+    if (p) owned_client = std::move(*p);
+  }
+  const krb5_principal client = owned_client.get();
   krb5_creds creds;
   while (krb5_cc_next_cred(c, ccache_.get(), &cur, &creds) == 0) {
     const bool config = krb5_is_config_principal(c, creds.server) != 0;

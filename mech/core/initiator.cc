@@ -129,11 +129,11 @@ Step Context::init_step(gss_channel_bindings_t cb, std::span<const uint8_t> inpu
 Status Context::get_service_ticket(k5::CredsPtr& out) {
   krb5_context c = k5_.get();
   APX_TRY_ASSIGN(k5::PrincipalPtr server, target_->principal(k5_));
-  krb5_principal client = nullptr;
-  krb5_error_code code = krb5_cc_get_principal(c, cred_->ccache(), &client);
-  if (code != 0)
-    return k5_.error(GSS_S_NO_CRED, code, "No Kerberos credentials in " + cred_->ccache_name());
-  auto owned_client = k5_.own<krb5_principal_data, krb5_free_principal>(client);
+  // The client principal as the credential read it from its cache.
+  if (!cred_->name()) return Status::no_cred(base::code(Minor::kCredNotInitiator));
+  APX_TRY_ASSIGN(k5::PrincipalPtr owned_client, cred_->name()->principal(k5_));
+  krb5_principal client = owned_client.get();
+  krb5_error_code code = 0;
   if (!cred_->allowed_enctypes().empty()) {
     // gss_krb5_set_allowable_enctypes also limits the service ticket's session key.
     std::vector<krb5_enctype> list(cred_->allowed_enctypes());
