@@ -11,6 +11,7 @@ namespace apx::crypto {
 namespace {
 
 using base::Minor;
+using base::Result;
 using base::Status;
 using Block = std::array<uint8_t, kBlockSize>;
 
@@ -85,6 +86,17 @@ Status swap_blocks(CbcKey::Direction direction, IovCursor at,
   return Status::complete();
 }
 
+// What both directions start with: a key of the right direction reset to `state`, and
+// the stream's size, at least one block.
+Result<size_t> begin(CbcKey& key, CbcKey::Direction direction, std::span<const CryptoIov> iov,
+                     std::span<uint8_t, kBlockSize> state) {
+  if (key.direction() != direction) return Status::failure(Minor::kInternal);
+  const size_t n = iov_stream_size(iov, is_encrypted);
+  if (n < kBlockSize) return Status::failure(Minor::kMsgIovInvalid);
+  APX_TRY(key.reset(state));
+  return n;
+}
+
 }  // namespace
 
 // RFC 3962 §5: CBC over the plaintext padded with zeros to whole blocks, then the last two
@@ -93,10 +105,7 @@ Status swap_blocks(CbcKey::Direction direction, IovCursor at,
 // are contiguous); only the partial block, if any, takes a second call.
 Status cts_encrypt(CbcKey& key, std::span<const CryptoIov> iov,
                    std::span<uint8_t, kBlockSize> state) {
-  if (key.direction() != CbcKey::Direction::encrypt) return Status::failure(Minor::kInternal);
-  const size_t n = iov_stream_size(iov, is_encrypted);
-  if (n < kBlockSize) return Status::failure(Minor::kMsgIovInvalid);
-  APX_TRY(key.reset(state));
+  APX_TRY_ASSIGN(const size_t n, begin(key, CbcKey::Direction::encrypt, iov, state));
   IovCursor cur(iov, is_encrypted);
   if (n == kBlockSize) return one_block(key, cur, state);
 
@@ -125,10 +134,7 @@ Status cts_encrypt(CbcKey& key, std::span<const CryptoIov> iov,
 
 Status cts_decrypt(CbcKey& key, std::span<const CryptoIov> iov,
                    std::span<uint8_t, kBlockSize> state) {
-  if (key.direction() != CbcKey::Direction::decrypt) return Status::failure(Minor::kInternal);
-  const size_t n = iov_stream_size(iov, is_encrypted);
-  if (n < kBlockSize) return Status::failure(Minor::kMsgIovInvalid);
-  APX_TRY(key.reset(state));
+  APX_TRY_ASSIGN(const size_t n, begin(key, CbcKey::Direction::decrypt, iov, state));
   IovCursor cur(iov, is_encrypted);
   if (n == kBlockSize) return one_block(key, cur, state);
 

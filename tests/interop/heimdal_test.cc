@@ -192,15 +192,6 @@ void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 // ---- helpers --------------------------------------------------------------------
 
-std::string read_text(const std::string& file) {
-  std::ifstream in(file);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-OM_uint32 parse_hex(const std::string& s) {
-  return static_cast<OM_uint32>(std::strtoul(s.c_str(), nullptr, 16));
-}
-
 std::vector<std::string> split(const std::string& list) {
   std::vector<std::string> out;
   std::istringstream in(list);

@@ -61,20 +61,6 @@ bool apx_is_mit() {
   return v != nullptr && *v != '\0' && *v != '0';
 }
 
-// True when apx served the step: its trace file exists, is not empty and names the
-// step ("init_sec_context" for an initiator, "accept_sec_context" for an acceptor).
-bool trace_shows(const std::string& file, const std::string& step) {
-  std::ifstream in(file);
-  if (!in) return false;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return !text.empty() && text.find(step) != std::string::npos;
-}
-
-bool file_is_empty_or_absent(const std::string& file) {
-  std::error_code ec;
-  return !std::filesystem::exists(file, ec) || std::filesystem::file_size(file, ec) == 0;
-}
-
 // ---- who serves each side ------------------------------------------------------
 
 enum class Server { kMit, kApxInterposer, kApxStandalone };
@@ -335,10 +321,6 @@ std::string substitute(std::string s, const std::string& dir, const std::string&
     for (size_t at; (at = s.find(from)) != std::string::npos;) s.replace(at, from.size(), to);
   }
   return s;
-}
-
-OM_uint32 parse_hex(const std::string& s) {
-  return static_cast<OM_uint32>(std::strtoul(s.c_str(), nullptr, 16));
 }
 
 // ---- message cells -------------------------------------------------------------

@@ -9,7 +9,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -228,6 +232,25 @@ PeerResult run_alone(const std::string& program, const PeerSpec& spec, int timeo
   collect(children, results, timeout_seconds);
   parse_output(results[0]);
   return std::move(results[0]);
+}
+
+std::string read_text(const std::string& file) {
+  std::ifstream in(file);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+OM_uint32 parse_hex(const std::string& s) {
+  return static_cast<OM_uint32>(std::strtoul(s.c_str(), nullptr, 16));
+}
+
+bool trace_shows(const std::string& file, const std::string& step) {
+  const std::string text = read_text(file);
+  return !text.empty() && text.find(step) != std::string::npos;
+}
+
+bool file_is_empty_or_absent(const std::string& file) {
+  std::error_code ec;
+  return !std::filesystem::exists(file, ec) || std::filesystem::file_size(file, ec) == 0;
 }
 
 }  // namespace apx::test

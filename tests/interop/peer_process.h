@@ -3,6 +3,8 @@
 #ifndef APX_TESTS_INTEROP_PEER_PROCESS_H_
 #define APX_TESTS_INTEROP_PEER_PROCESS_H_
 
+#include <gssapi/gssapi.h>
+
 #include <map>
 #include <string>
 #include <utility>
@@ -44,6 +46,14 @@ std::pair<PeerResult, PeerResult> run_pair(const std::string& initiator_program,
 
 // Runs one peer without a socket.
 PeerResult run_alone(const std::string& program, const PeerSpec& spec, int timeout_seconds);
+
+// Small helpers the interop suites share.
+std::string read_text(const std::string& file);  // "" when absent
+OM_uint32 parse_hex(const std::string& s);        // a peer's "0x..." status
+// True when apx served the step: its trace file is not empty and names the step
+// ("init_sec_context" for an initiator, "accept_sec_context" for an acceptor).
+bool trace_shows(const std::string& file, const std::string& step);
+bool file_is_empty_or_absent(const std::string& file);
 
 }  // namespace apx::test
 
