@@ -102,6 +102,19 @@ constexpr Entry kTexts[] = {
      "buffer types)"},
     {Minor::kMsgQopUnsupported, "Only the default QOP (0) is supported"},
     {Minor::kMsgTooLarge, "The message is too large for a single token"},
+    {Minor::kCksumExtension,
+     "An extension after the authenticator checksum's fixed fields runs past its end: the "
+     "peer's Kerberos library is broken or the token was altered"},
+    {Minor::kCksumUnverified,
+     "The authenticator's checksum does not verify over empty data: the authenticator was "
+     "taken from another message or altered; the initiator must start a new context"},
+    {Minor::kCksumCbtRequired,
+     "The initiator requires channel bindings (KERB_AP_OPTIONS_CBT) but sent none matching "
+     "this acceptor's: the authenticator was made for another channel (a relay), or the "
+     "initiator must pass the same channel bindings as the acceptor"},
+    {Minor::kTokenDceFramed,
+     "The initiator asked for DCE-style establishment (GSS_C_DCE_STYLE) in a framed token: "
+     "DCE-style AP-REQs are sent raw; the token was altered or the peer is broken"},
 };
 
 constexpr auto kTable = [] {

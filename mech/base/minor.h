@@ -54,6 +54,11 @@ enum class Minor : OM_uint32 {
   kMsgIovInvalid,
   kMsgQopUnsupported,
   kMsgTooLarge,
+  // Authenticator checks (appended: the codes above keep their values)
+  kCksumExtension,
+  kCksumUnverified,
+  kCksumCbtRequired,
+  kTokenDceFramed,
   kCount
 };
 

@@ -23,10 +23,14 @@ using base::Status;
 
 namespace {
 
-constexpr OM_uint32 kAcceptedFlags = GSS_C_DELEG_FLAG | GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG |
-                                     GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG |
-                                     GSS_C_DCE_STYLE | GSS_C_IDENTIFY_FLAG |
-                                     GSS_C_EXTENDED_ERROR_FLAG;
+// The flags an initiator's 0x8003 checksum may grant (RFC 4121 §4.1.1.1); delegation is
+// granted only when the delegated tickets were read.
+constexpr OM_uint32 kInitiatorFlags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG |
+                                      GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG |
+                                      GSS_C_DCE_STYLE | GSS_C_IDENTIFY_FLAG |
+                                      GSS_C_EXTENDED_ERROR_FLAG;
+// MS-KILE §2.2.4: the AD-AP-OPTIONS bit by which an initiator requires channel bindings.
+constexpr uint32_t kKerbApOptionsCbt = 0x4000;
 
 bool all_zero(std::span<const uint8_t> b) {
   return std::all_of(b.begin(), b.end(), [](uint8_t x) { return x == 0; });
@@ -151,9 +155,11 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
   }
   ticket_ = k5_.own<krb5_ticket, krb5_free_ticket>(ticket);
   const Status s = finish_accept(cb, ap_options, token);
-  // MIT: an initiator that asked for mutual authentication waits for an answer, so a
-  // failure after the ticket was read is reported to it as a KRB-ERROR too.
-  if (!s.ok() && (options & AP_OPTS_MUTUAL_REQUIRED) && token.empty())
+  // MIT: an initiator that asked for mutual authentication (in the AP options or in the
+  // checksum's flags) waits for an answer, so a failure after the ticket was read is
+  // reported to it as a KRB-ERROR too.
+  const bool waits = (options & AP_OPTS_MUTUAL_REQUIRED) || (flags_ & GSS_C_MUTUAL_FLAG);
+  if (!s.ok() && waits && token.empty())
     token = krb_error_token(static_cast<krb5_error_code>(s.minor()));
   return s;
 }
@@ -175,8 +181,11 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   authtime_ = ticket->enc_part2->times.authtime;
   ticket_flags_ = ticket->enc_part2->flags;
 
-  APX_TRY(check_authenticator(cb));
-  if (ap_options & AP_OPTS_MUTUAL_REQUIRED) flags_ |= GSS_C_MUTUAL_FLAG;
+  APX_TRY(check_authenticator(cb, ap_options));
+  // Only DCE-style initiators send raw AP-REQs, and this one was framed (MIT refuses the
+  // mix the same way).
+  if (flags_ & GSS_C_DCE_STYLE) return Status::defective_token(Minor::kTokenDceFramed);
+  flags_ |= GSS_C_TRANS_FLAG;
   if (initiator_name_->anonymous()) flags_ |= GSS_C_ANON_FLAG;
   APX_TRY(finish_keys());
   if (flags_ & GSS_C_MUTUAL_FLAG) APX_TRY(build_ap_rep(token));
@@ -193,36 +202,99 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   return Status::complete();
 }
 
-Status Context::check_authenticator(gss_channel_bindings_t cb) {
+Status Context::check_authenticator(gss_channel_bindings_t cb, krb5_flags ap_options) {
   krb5_context c = k5_.get();
   krb5_authenticator* auth = nullptr;
   krb5_error_code code = krb5_auth_con_getauthenticator(c, ac_.get(), &auth);
   if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the authenticator");
   auto owned = k5_.own<krb5_authenticator, krb5_free_authenticator>(auth);
   const krb5_checksum* ck = auth->checksum;
-  if (ck == nullptr || ck->checksum_type != token::kCksumTypeGss) {
-    // Lenient like MIT: an authenticator without the GSS checksum (old or non-GSS
-    // initiators) carries no flags and no channel bindings.
-    flags_ = GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG |
-             GSS_C_TRANS_FLAG;
-    return Status::complete();
+  bool cb_match = false;
+  if (ck == nullptr) {
+    // MS-KILE §3.4.5.1, as MIT: some SMB clients send no checksum; the acceptor then
+    // assumes every flag clear and checks no bindings.
+    flags_ = 0;
+  } else if (ck->checksum_type != token::kCksumTypeGss) {
+    // Samba sends an ordinary keyed checksum over empty data. Verifying it shows the
+    // authenticator was not lifted from one whose checksum covers real data; MIT then
+    // grants replay and sequence detection, and mutual as the AP options ask.
+    APX_TRY(verify_plain_checksum(*ck));
+    flags_ = GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
+    if (ap_options & AP_OPTS_MUTUAL_REQUIRED) flags_ |= GSS_C_MUTUAL_FLAG;
+  } else {
+    APX_TRY(read_gss_checksum(cb, {ck->contents, ck->length}, cb_match));
   }
-  APX_TRY_ASSIGN(token::GssChecksum gck,
-                 token::parse_gss_checksum({ck->contents, ck->length}));
-  flags_ = (gck.flags & kAcceptedFlags) | GSS_C_TRANS_FLAG;
+  return check_cbt(cb, auth->authorization_data, cb_match);
+}
+
+Status Context::verify_plain_checksum(const krb5_checksum& ck) {
+  krb5_context c = k5_.get();
+  krb5_keyblock* key = nullptr;
+  krb5_error_code code = krb5_auth_con_getkey(c, ac_.get(), &key);
+  if (code != 0 || key == nullptr)
+    return k5_.error(GSS_S_FAILURE, code != 0 ? code : KRB5KDC_ERR_NULL_KEY,
+                     "Cannot read the ticket's session key");
+  auto owned = k5_.own<krb5_keyblock, krb5_free_keyblock>(key);
+  const krb5_data empty{KV5M_DATA, 0, nullptr};
+  krb5_boolean valid = FALSE;
+  code = krb5_c_verify_checksum(c, key, KRB5_KEYUSAGE_AP_REQ_AUTH_CKSUM, &empty, &ck, &valid);
+  if (code != 0 || !valid) {
+    base::trace("accept_sec_context: authenticator checksum type %d does not verify",
+                static_cast<int>(ck.checksum_type));
+    return Status::bad_mic(Minor::kCksumUnverified);
+  }
+  return Status::complete();
+}
+
+Status Context::read_gss_checksum(gss_channel_bindings_t cb, std::span<const uint8_t> ck,
+                                  bool& cb_match) {
+  APX_TRY_ASSIGN(const token::GssChecksumHead head, token::parse_gss_checksum_head(ck));
   // MIT's rules (1.19+): bindings are checked only when the acceptor supplies them and the
   // initiator sent non-zero ones; a match earns GSS_C_CHANNEL_BOUND_FLAG.
-  if (cb != GSS_C_NO_CHANNEL_BINDINGS && !all_zero(gck.bnd)) {
+  if (cb != GSS_C_NO_CHANNEL_BINDINGS) {
     APX_TRY_ASSIGN(const auto mine, channel_binding_hash(cb));
-    if (CRYPTO_memcmp(mine.data(), gck.bnd.data(), mine.size()) != 0)
+    cb_match = CRYPTO_memcmp(mine.data(), head.bnd.data(), mine.size()) == 0;
+    if (!cb_match && !all_zero(head.bnd))
       return base::with_detail(Status::bad_bindings(Minor::kCksumBindingsMismatch),
                                base::minor_text(base::code(Minor::kCksumBindingsMismatch)));
-    flags_ |= GSS_C_CHANNEL_BOUND_FLAG;
   }
-  flags_ &= ~static_cast<OM_uint32>(GSS_C_DELEG_FLAG);
-  if ((gck.flags & GSS_C_DELEG_FLAG) && !gck.deleg.empty()) {
-    if (read_delegation(gck.deleg).ok()) flags_ |= GSS_C_DELEG_FLAG;
+  flags_ = head.flags & kInitiatorFlags;
+  if (cb_match) flags_ |= GSS_C_CHANNEL_BOUND_FLAG;
+  APX_TRY_ASSIGN(const token::GssChecksumTail tail,
+                 token::parse_gss_checksum_tail(head.flags, head.rest));
+  if (tail.has_deleg) {
+    APX_TRY(read_delegation(tail.deleg));
+    flags_ |= GSS_C_DELEG_FLAG;
   }
+  // draft-ietf-kitten-iakerb §3: the finished extension belongs to an IAKERB exchange,
+  // which this context is not (MIT refuses it the same way).
+  if (tail.iakerb_finished)
+    return k5_.error(GSS_S_FAILURE, KRB5KRB_AP_ERR_MSG_TYPE,
+                     "The authenticator carries an IAKERB finished extension outside IAKERB");
+  return Status::complete();
+}
+
+Status Context::check_cbt(gss_channel_bindings_t cb, krb5_authdata* const* authdata,
+                          bool cb_match) {
+  // MS-KILE §3.2.5.8 / MIT 1.19+: an initiator that asserts KERB_AP_OPTIONS_CBT in the
+  // authenticator's AD-AP-OPTIONS requires bindings to match when the acceptor has them,
+  // so an authenticator made outside a TLS channel cannot be relayed into one.
+  krb5_context c = k5_.get();
+  krb5_authdata** found = nullptr;
+  const krb5_error_code code =
+      krb5_find_authdata(c, nullptr, authdata, KRB5_AUTHDATA_AP_OPTIONS, &found);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the authenticator's authorization data");
+  if (found == nullptr) return Status::complete();
+  auto owned = k5_.own<krb5_authdata*, krb5_free_authdata>(found);
+  if (found[1] != nullptr || found[0]->length != 4)
+    return k5_.error(GSS_S_FAILURE, KRB5KRB_AP_ERR_MSG_TYPE,
+                     "The authenticator's AD-AP-OPTIONS is malformed");
+  const uint8_t* p = found[0]->contents;
+  const uint32_t options = static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
+                           static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
+  if ((options & kKerbApOptionsCbt) && cb != GSS_C_NO_CHANNEL_BINDINGS && !cb_match)
+    return base::with_detail(Status::bad_bindings(Minor::kCksumCbtRequired),
+                             base::minor_text(base::code(Minor::kCksumCbtRequired)));
   return Status::complete();
 }
 

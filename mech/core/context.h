@@ -92,7 +92,12 @@ class Context {
                              std::vector<uint8_t>& token);
   base::Status finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
                              std::vector<uint8_t>& token);
-  base::Status check_authenticator(gss_channel_bindings_t cb);
+  base::Status check_authenticator(gss_channel_bindings_t cb, krb5_flags ap_options);
+  base::Status verify_plain_checksum(const krb5_checksum& ck);
+  base::Status read_gss_checksum(gss_channel_bindings_t cb, std::span<const uint8_t> ck,
+                                 bool& cb_match);
+  base::Status check_cbt(gss_channel_bindings_t cb, krb5_authdata* const* authdata,
+                         bool cb_match);
   base::Status read_delegation(std::span<const uint8_t> krb_cred);
   base::Status build_ap_rep(std::vector<uint8_t>& token);
   [[nodiscard]] std::vector<uint8_t> krb_error_token(krb5_error_code code) const;

@@ -1,9 +1,10 @@
 // libFuzzer target: the context-establishment token parsers. The input is taken as an
 // RFC 2743 §3.1 framed token (parse_framed; with TOK_ID 01 00 its body goes to
 // peek_ap_req) and, separately, as the contents of an RFC 4121 §4.1.1 0x8003 checksum
-// (parse_gss_checksum).
+// (parse_gss_checksum_head, then parse_gss_checksum_tail).
 //
-// Checked beyond "no crash": every failure is GSS_S_DEFECTIVE_TOKEN; a framed token that
+// Checked beyond "no crash": every framing failure is GSS_S_DEFECTIVE_TOKEN, every checksum
+// failure MIT's major for it (BAD_BINDINGS when short, FAILURE otherwise); a framed token that
 // parses is rebuilt octet for octet by build_framed (strict DER has one encoding); spans
 // handed back lie inside the input; a checksum that parses without extensions is rebuilt
 // by build_gss_checksum.
@@ -59,19 +60,27 @@ void check_framed(std::span<const uint8_t> in) {
 }
 
 void check_gss_checksum(std::span<const uint8_t> in) {
-  const auto c = tok::parse_gss_checksum(in);
-  expect_defective(c, "parse_gss_checksum: major code other than DEFECTIVE_TOKEN");
-  if (!c) return;
-  if (in.size() < 24) fail("parse_gss_checksum: accepted fewer than 24 octets");
-  if (!inside(c->deleg, in) || !inside(c->exts, in)) fail("parse_gss_checksum: span outside");
-  // Without extensions, with a delegation field exactly when the flag says so and with
-  // the flags as sent (a DELEG flag without its field is dropped, as MIT does), the
+  const auto h = tok::parse_gss_checksum_head(in);
+  if (!h) {
+    const OM_uint32 major = h.error().major();
+    if (major != GSS_S_BAD_BINDINGS && major != GSS_S_FAILURE)
+      fail("parse_gss_checksum_head: major code other than BAD_BINDINGS or FAILURE");
+    if (in.size() >= 24 && major != GSS_S_FAILURE) fail("parse_gss_checksum_head: 24 octets refused as short");
+    return;
+  }
+  if (in.size() < 24) fail("parse_gss_checksum_head: accepted fewer than 24 octets");
+  if (!inside(h->rest, in) || h->rest.size() != in.size() - 24) fail("parse_gss_checksum_head: rest");
+  const auto t = tok::parse_gss_checksum_tail(h->flags, h->rest);
+  if (!t) {
+    if (t.error().major() != GSS_S_FAILURE) fail("parse_gss_checksum_tail: major code other than FAILURE");
+    return;
+  }
+  if (!inside(t->deleg, in) || !inside(t->exts, in)) fail("parse_gss_checksum_tail: span outside");
+  // Without extensions and with a delegation field exactly when the flag says so, the
   // builder must give the input back.
-  const uint32_t sent_flags = uint32_t{in[20]} | uint32_t{in[21]} << 8 |
-                              uint32_t{in[22]} << 16 | uint32_t{in[23]} << 24;
-  const bool deleg_flag = (c->flags & GSS_C_DELEG_FLAG) != 0;
-  if (sent_flags != c->flags || !c->exts.empty() || deleg_flag != !c->deleg.empty()) return;
-  const std::vector<uint8_t> again = tok::build_gss_checksum(c->bnd, c->flags, c->deleg);
+  const bool deleg_flag = (h->flags & GSS_C_DELEG_FLAG) != 0;
+  if (!t->exts.empty() || deleg_flag != t->has_deleg || (t->has_deleg && t->deleg.empty())) return;
+  const std::vector<uint8_t> again = tok::build_gss_checksum(h->bnd, h->flags, t->deleg);
   if (!std::equal(again.begin(), again.end(), in.begin(), in.end()))
     fail("parse_gss_checksum: build_gss_checksum does not give the input back");
 }
