@@ -266,7 +266,7 @@ Status Context::read_gss_checksum(gss_channel_bindings_t cb, std::span<const uin
     APX_TRY(read_delegation(tail.deleg));
     flags_ |= GSS_C_DELEG_FLAG;
   }
-  // draft-ietf-kitten-iakerb §3: the finished extension belongs to an IAKERB exchange,
+  // draft-ietf-kitten-iakerb §3.1: the finished extension belongs to an IAKERB exchange,
   // which this context is not (MIT refuses it the same way).
   if (tail.iakerb_finished)
     return k5_.error(GSS_S_FAILURE, KRB5KRB_AP_ERR_MSG_TYPE,

@@ -115,8 +115,8 @@ APX_EXPORT OM_uint32 gss_accept_sec_context(OM_uint32* minor, gss_ctx_id_t* hand
     if (delegated != nullptr) {
       if (auto d = ctx->take_delegated()) *delegated = to_handle(new CredHandle{std::move(d)});
     }
-    if (delegated == nullptr || *delegated == GSS_C_NO_CREDENTIAL)
-      flags &= ~static_cast<OM_uint32>(GSS_C_DELEG_FLAG);
+    // MIT reports GSS_C_DELEG_FLAG whenever the delegated tickets were read, whether or not
+    // the caller asked for them.
     if (ret_flags != nullptr) *ret_flags = flags;
     if (time_rec != nullptr) *time_rec = ctx->lifetime();
     *handle = to_handle(ctx.release());

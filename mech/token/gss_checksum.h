@@ -22,8 +22,9 @@ inline constexpr size_t kBindingHashSize = 16;
 inline constexpr size_t kGssChecksumHeadSize = 4 + kBindingHashSize + 4;
 // RFC 4121 §4.1.1.1: DlgOpt's only defined value.
 inline constexpr uint16_t kDlgOptKrbCred = 1;
-// draft-ietf-kitten-iakerb §3: the finished extension of an IAKERB exchange.
-inline constexpr uint32_t kExtIakerbFinished = 2;
+// The finished extension of an IAKERB exchange (draft-ietf-kitten-iakerb §3.1; type 1 in
+// MIT's and Heimdal's registries).
+inline constexpr uint32_t kExtIakerbFinished = 1;
 
 struct GssChecksumHead {
   std::array<uint8_t, kBindingHashSize> bnd{};

@@ -155,7 +155,7 @@ TEST(GssChecksum, DelegFlagWithoutFieldAccepted) {
 
 TEST(GssChecksum, ExtensionsAfterTheFieldsAreKept) {
   std::vector<uint8_t> c = build_gss_checksum(kBnd, kFlags | GSS_C_DELEG_FLAG, hex("aabb"));
-  const std::vector<uint8_t> exts = hex("00000001 00000002 cafe 00000007 00000000");
+  const std::vector<uint8_t> exts = hex("00000003 00000002 cafe 00000007 00000000");
   c.insert(c.end(), exts.begin(), exts.end());
   auto p = parse_all(c);
   ASSERT_TRUE(p.has_value());
@@ -175,7 +175,7 @@ TEST(GssChecksum, ExtensionsAfterTheFieldsAreKept) {
 // MIT: GSS_S_FAILURE (KG_BAD_LENGTH) for an extension cut anywhere.
 TEST(GssChecksum, ExtensionTruncatedAtEveryLengthRefused) {
   std::vector<uint8_t> c = build_gss_checksum(kBnd, kFlags, {});
-  const std::vector<uint8_t> ext = hex("00000001 00000004 cafebabe");
+  const std::vector<uint8_t> ext = hex("00000003 00000004 cafebabe");
   c.insert(c.end(), ext.begin(), ext.end());
   for (size_t len = 25; len < c.size(); ++len) {
     SCOPED_TRACE(len);
@@ -191,7 +191,7 @@ TEST(GssChecksum, ExtensionTruncatedAtEveryLengthRefused) {
 
 TEST(GssChecksum, IakerbFinishedExtensionFlagged) {
   std::vector<uint8_t> c = build_gss_checksum(kBnd, kFlags, {});
-  const std::vector<uint8_t> ext = hex("00000002 00000000");
+  const std::vector<uint8_t> ext = hex("00000001 00000000");
   c.insert(c.end(), ext.begin(), ext.end());
   auto p = parse_all(c);
   ASSERT_TRUE(p.has_value());
