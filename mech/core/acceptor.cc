@@ -14,6 +14,10 @@
 // "rcache" store key is served through it, as MIT's own mechanism does.
 extern "C" krb5_error_code k5_rc_resolve(krb5_context context, const char* name,
                                          krb5_rcache* rc_out);
+// Exported by MIT's libkrb5 for its own GSS mechanism, without a public prototype: the
+// enctypes an auth context permits (RFC 4537 and the ticket's session key).
+extern "C" krb5_error_code krb5_auth_con_setpermetypes(krb5_context, krb5_auth_context,
+                                                       const krb5_enctype*);
 
 namespace apx::core {
 
@@ -90,6 +94,7 @@ Result<std::unique_ptr<Context>> Context::new_acceptor(std::shared_ptr<Cred> cre
   APX_TRY_ASSIGN(k5::Context k5, k5::Context::create());
   std::unique_ptr<Context> ctx(new Context(std::move(k5), Role::kAcceptor));
   ctx->cred_ = std::move(cred);
+  ctx->clockskew_ = ctx->k5_.clockskew();
   return ctx;
 }
 
@@ -133,6 +138,14 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
                                       : k5_rc_resolve(c, cred_->rcache_name().c_str(), &rc);
   if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot open the replay cache");
   (void)krb5_auth_con_setrcache(c, raw_ac, rc);  // closed with the auth context
+  // gss_krb5_set_allowable_enctypes on an acceptor credential limits the ticket's session
+  // key and the subkey chosen for the AP-REP, as in MIT.
+  if (!cred_->allowed_enctypes().empty()) {
+    std::vector<krb5_enctype> list(cred_->allowed_enctypes());
+    list.push_back(ENCTYPE_NULL);
+    code = krb5_auth_con_setpermetypes(c, raw_ac, list.data());
+    if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot apply the allowed enctypes");
+  }
 
   k5::PrincipalPtr server(nullptr, {c});
   const Name* want = cred_->acceptor_name();

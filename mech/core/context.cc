@@ -16,7 +16,10 @@ OM_uint32 Context::flags() const {
 OM_uint32 Context::lifetime() const {
   krb5_timestamp now = 0;
   (void)krb5_timeofday(k5_.get(), &now);
-  const int64_t left = static_cast<int64_t>(static_cast<uint32_t>(endtime_)) -
+  // MIT: the acceptor grants the allowed clock skew as a grace period after the ticket's
+  // end, as krb5_rd_req does for the ticket itself.
+  const int64_t grace = role_ == Role::kAcceptor ? clockskew_ : 0;
+  const int64_t left = static_cast<int64_t>(static_cast<uint32_t>(endtime_)) + grace -
                        static_cast<int64_t>(static_cast<uint32_t>(now));
   return left > 0 ? static_cast<OM_uint32>(left) : 0;
 }

@@ -125,8 +125,10 @@ class Context {
   std::unique_ptr<Protection> protection_;
   k5::KeyblockPtr session_key_{nullptr, {}};
   OM_uint32 req_flags_ = 0;
+  OM_uint32 time_req_ = 0;
   OM_uint32 flags_ = 0;
   krb5_timestamp endtime_ = 0;
+  int32_t clockskew_ = 0;  // acceptor: krb5.conf's clockskew, read once
   krb5_timestamp authtime_ = 0;
   krb5_flags ticket_flags_ = 0;
   uint64_t send_seq_ = 0;

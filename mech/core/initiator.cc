@@ -83,7 +83,6 @@ Result<std::unique_ptr<Context>> Context::new_initiator(std::shared_ptr<Cred> cr
                                                         const Name& target,
                                                         const gss_OID_desc& mech,
                                                         OM_uint32 req_flags, OM_uint32 time_req) {
-  (void)time_req;  // tickets come from the ccache as they are, like MIT
   if (!cred->can_initiate()) return Status::no_cred(base::code(Minor::kCredNotInitiator));
   APX_TRY_ASSIGN(k5::Context k5, k5::Context::create());
   std::unique_ptr<Context> ctx(new Context(std::move(k5), Role::kInitiator));
@@ -92,6 +91,7 @@ Result<std::unique_ptr<Context>> Context::new_initiator(std::shared_ptr<Cred> cr
   ctx->mech_ = &mech;
   ctx->initiator_name_ = ctx->cred_->name();
   ctx->req_flags_ = req_flags;
+  ctx->time_req_ = time_req;
   return ctx;
 }
 
@@ -144,6 +144,13 @@ Status Context::get_service_ticket(k5::CredsPtr& out) {
   krb5_creds in{};
   in.client = client;
   in.server = server.get();
+  // MIT: a time_req asks for a ticket that lasts at least that long (a cached one that
+  // ends earlier is not used; a new one is asked for with that end time).
+  if (time_req_ != 0 && time_req_ != GSS_C_INDEFINITE) {
+    krb5_timestamp now = 0;
+    (void)krb5_timeofday(c, &now);
+    in.times.endtime = static_cast<krb5_timestamp>(static_cast<uint32_t>(now) + time_req_);
+  }
   krb5_creds* result = nullptr;
   code = krb5_get_credentials(c, 0, cred_->ccache(), &in, &result);
   if (code == KRB5KRB_AP_ERR_TKT_EXPIRED) return k5_.error(GSS_S_FAILURE, code, cred_->expiry_text());

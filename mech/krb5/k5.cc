@@ -1,5 +1,7 @@
 #include "krb5/k5.h"
 
+#include <profile.h>
+
 #include <cerrno>
 
 #include "base/trace.h"
@@ -33,6 +35,18 @@ base::Status Context::error(OM_uint32 major, krb5_error_code code, const std::st
   std::string text = what.empty() ? message(code) : what + ": " + message(code);
   base::trace("error: %s", text.c_str());
   return base::with_detail(base::Status(major, static_cast<OM_uint32>(code)), std::move(text));
+}
+
+int32_t Context::clockskew() const {
+  constexpr int kDefaultClockskew = 300;  // MIT's DEFAULT_CLOCKSKEW
+  profile_t profile = nullptr;
+  if (krb5_get_profile(ctx_, &profile) != 0) return kDefaultClockskew;
+  int value = kDefaultClockskew;
+  if (profile_get_integer(profile, "libdefaults", "clockskew", nullptr, kDefaultClockskew,
+                          &value) != 0)
+    value = kDefaultClockskew;
+  profile_release(profile);
+  return value;
 }
 
 std::string Context::unparse(krb5_const_principal p) const {

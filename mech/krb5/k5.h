@@ -75,6 +75,10 @@ class Context {
   // libkrb5's message for `code` in this context.
   [[nodiscard]] std::string message(krb5_error_code code) const;
 
+  // krb5.conf's libdefaults clockskew in seconds (MIT's default 300), read as libkrb5 reads
+  // it for its own context.
+  [[nodiscard]] int32_t clockskew() const;
+
   // krb5_unparse_name, or "<unprintable>".
   [[nodiscard]] std::string unparse(krb5_const_principal p) const;
 
