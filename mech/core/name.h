@@ -38,6 +38,8 @@ class Name {
   [[nodiscard]] bool matches_server(const k5::Context& ctx, krb5_const_principal server) const;
   // A host-based name without a host ("service"): the acceptor takes any host.
   [[nodiscard]] bool any_host() const { return any_host_; }
+  // A principal without a realm ("svc/host@"): the KDC's referral fills it in.
+  [[nodiscard]] bool realm_empty() const { return realm_empty_; }
   [[nodiscard]] bool anonymous() const { return anonymous_; }
   [[nodiscard]] const std::string& service() const { return service_; }
 
