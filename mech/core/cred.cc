@@ -294,6 +294,28 @@ Status Cred::acquire_acceptor(const Name* desired, const CredStore& store) {
   return Status::complete();
 }
 
+Result<std::optional<Name>> Cred::keytab_first_name() {
+  if (!keytab_) return std::optional<Name>();
+  auto guard = lock();
+  krb5_context c = k5_.get();
+  if (!keytab_iterable(c, keytab_.get())) return std::optional<Name>();
+  krb5_kt_cursor cur;
+  krb5_error_code code = krb5_kt_start_seq_get(c, keytab_.get(), &cur);
+  if (code == 0) {
+    krb5_keytab_entry e;
+    code = krb5_kt_next_entry(c, keytab_.get(), &e, &cur);
+    (void)krb5_kt_end_seq_get(c, keytab_.get(), &cur);
+    if (code == 0) {
+      auto n = Name::from_principal(k5_, e.principal);
+      (void)krb5_free_keytab_entry_contents(c, &e);
+      if (!n) return n.error();
+      return std::optional<Name>(std::move(*n));
+    }
+  }
+  if (code == KRB5_KT_END || code == KRB5_KT_NOTFOUND) return std::optional<Name>();
+  return k5_.error(GSS_S_FAILURE, code, "Cannot read the keytab " + keytab_name_);
+}
+
 OM_uint32 Cred::initiator_lifetime() const {
   if (!ccache_) return 0;
   krb5_timestamp now = 0;
