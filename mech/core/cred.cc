@@ -222,6 +222,47 @@ std::string Cred::expiry_text() const {
          ": run kinit to get new ones";
 }
 
+namespace {
+
+// Keytab types libkrb5 can walk. Others have no krb5_kt_start_seq_get and libkrb5 aborts
+// the process when asked to walk them: kadmind's KDB: keytab (keys read from the
+// database), keytab plugins. libkrb5 1.20's built-in types are FILE, WRFILE and MEMORY.
+bool keytab_iterable(krb5_context c, krb5_keytab kt) {
+  const std::string_view type = krb5_kt_get_type(c, kt);
+  return type == "FILE" || type == "WRFILE" || type == "MEMORY";
+}
+
+// Is there a key in `kt` that a ticket for `desired` may be encrypted in? Like MIT's
+// acquire_cred.c check_keytab: one principal is looked up (any kvno, any enctype); a
+// name standing for many (any host, any realm) is matched by walking the keytab, or
+// accepted unchecked when the keytab cannot be walked (krb5_rd_req then looks up the
+// ticket's own server).
+krb5_error_code find_acceptor_key(const k5::Context& k5, krb5_keytab kt, const Name& desired) {
+  krb5_context c = k5.get();
+  if (!desired.any_host() && !desired.realm_empty()) {
+    auto want = desired.principal(k5);
+    if (!want) return static_cast<krb5_error_code>(want.error().minor());
+    krb5_keytab_entry e;
+    const krb5_error_code code = krb5_kt_get_entry(c, kt, want->get(), 0, 0, &e);
+    if (code == 0) (void)krb5_free_keytab_entry_contents(c, &e);
+    return code == KRB5_KT_KVNONOTFOUND ? KRB5_KT_NOTFOUND : code;
+  }
+  if (!keytab_iterable(c, kt)) return 0;
+  krb5_kt_cursor cur;
+  const krb5_error_code code = krb5_kt_start_seq_get(c, kt, &cur);
+  if (code != 0) return code;
+  bool found = false;
+  krb5_keytab_entry e;
+  while (!found && krb5_kt_next_entry(c, kt, &e, &cur) == 0) {
+    found = desired.matches_server(k5, e.principal);
+    (void)krb5_free_keytab_entry_contents(c, &e);
+  }
+  (void)krb5_kt_end_seq_get(c, kt, &cur);
+  return found ? 0 : KRB5_KT_NOTFOUND;
+}
+
+}  // namespace
+
 Status Cred::acquire_acceptor(const Name* desired, const CredStore& store) {
   krb5_context c = k5_.get();
   std::string chosen = store.keytab.empty() ? acceptor_identity() : store.keytab;
@@ -231,34 +272,48 @@ Status Cred::acquire_acceptor(const Name* desired, const CredStore& store) {
   if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot open the keytab");
   keytab_ = k5_.own<_krb5_kt, krb5_kt_close>(raw);
   keytab_name_ = keytab_full_name(k5_, raw);
+  // Safe on every keytab type: libkrb5 assumes content where it cannot walk.
   code = krb5_kt_have_content(c, raw);
   if (code != 0)
     return k5_.error(GSS_S_NO_CRED, code,
                      "The keytab " + keytab_name_ +
                          " is missing or empty: point KRB5_KTNAME at the service's keytab");
-  if (desired != nullptr && !desired->any_host()) {
-    APX_TRY_ASSIGN(k5::PrincipalPtr want, desired->principal(k5_));
-    krb5_kt_cursor cur;
-    code = krb5_kt_start_seq_get(c, raw, &cur);
-    if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot read the keytab " + keytab_name_);
-    bool found = false;
-    krb5_keytab_entry e;
-    while (!found && krb5_kt_next_entry(c, raw, &e, &cur) == 0) {
-      found = desired->matches_server(k5_, e.principal);
-      krb5_free_keytab_entry_contents(c, &e);
-    }
-    (void)krb5_kt_end_seq_get(c, raw, &cur);
-    if (!found)
+  if (desired != nullptr) {
+    code = find_acceptor_key(k5_, raw, *desired);
+    if (code == KRB5_KT_NOTFOUND)
       return k5_.error(GSS_S_NO_CRED, KRB5_KT_NOTFOUND,
                        "No key for " + desired->display() + " in keytab " + keytab_name_ +
                            ": add it with kadmin's ktadd, or point KRB5_KTNAME at the right "
                            "keytab");
+    if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot read the keytab " + keytab_name_);
   }
   if (desired != nullptr) acceptor_name_ = *desired;
   if (!name_ && desired != nullptr) name_ = *desired;
   base::trace("acquire_cred: acceptor %s from %s",
               desired ? desired->display().c_str() : "(any principal)", keytab_name_.c_str());
   return Status::complete();
+}
+
+Result<std::optional<Name>> Cred::keytab_first_name() {
+  if (!keytab_) return std::optional<Name>();
+  auto guard = lock();
+  krb5_context c = k5_.get();
+  if (!keytab_iterable(c, keytab_.get())) return std::optional<Name>();
+  krb5_kt_cursor cur;
+  krb5_error_code code = krb5_kt_start_seq_get(c, keytab_.get(), &cur);
+  if (code == 0) {
+    krb5_keytab_entry e;
+    code = krb5_kt_next_entry(c, keytab_.get(), &e, &cur);
+    (void)krb5_kt_end_seq_get(c, keytab_.get(), &cur);
+    if (code == 0) {
+      auto n = Name::from_principal(k5_, e.principal);
+      (void)krb5_free_keytab_entry_contents(c, &e);
+      if (!n) return n.error();
+      return std::optional<Name>(std::move(*n));
+    }
+  }
+  if (code == KRB5_KT_END || code == KRB5_KT_NOTFOUND) return std::optional<Name>();
+  return k5_.error(GSS_S_FAILURE, code, "Cannot read the keytab " + keytab_name_);
 }
 
 OM_uint32 Cred::initiator_lifetime() const {

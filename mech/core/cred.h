@@ -51,6 +51,9 @@ class Cred {
   [[nodiscard]] const Name* acceptor_name() const {
     return acceptor_name_ ? &*acceptor_name_ : nullptr;
   }
+  // gss_inquire_cred's name for an acceptor asked for no name, as MIT: the keytab's first
+  // principal; none when the keytab is empty or cannot be walked.
+  [[nodiscard]] base::Result<std::optional<Name>> keytab_first_name();
 
   // gss_krb5_set_allowable_enctypes: the enctypes an initiator may use (empty: krb5.conf's).
   [[nodiscard]] const std::vector<krb5_enctype>& allowed_enctypes() const { return allowed_; }

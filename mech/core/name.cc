@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include <algorithm>
 #include <string_view>
@@ -26,6 +27,15 @@ constexpr uint8_t kTagOid = 0x06;
 
 std::string_view as_text(std::span<const uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+// MIT's gss-server, libgssrpc and kadmind pass strlen(name) + 1 bytes, and MIT's mechanism
+// reads the buffer as a C string (import_name.c copies it with k5memdup0): NULs at the end
+// are not part of the name. A NUL inside the text still makes the name invalid here (MIT
+// would cut the name short there: a name that reads differently to different code).
+std::span<const uint8_t> without_trailing_nuls(std::span<const uint8_t> b) {
+  while (!b.empty() && b.back() == 0) b = b.first(b.size() - 1);
+  return b;
 }
 
 }  // namespace
@@ -113,16 +123,30 @@ Result<Name> Name::import_exported(std::span<const uint8_t> token) {
   if (token_mech(oid_der) == nullptr) return Status::bad_name(Minor::kNameExportWrongMech);
   if (!r.u32be(name_len) || !r.bytes(name_len, name) || !r.at_end())
     return Status::bad_name(Minor::kNameExportFormat);
-  return import_principal(as_text(name), 0);
+  // MIT copies the name with strncpy: a NUL ends it there too.
+  return import_principal(as_text(without_trailing_nuls(name)), 0);
+}
+
+Result<Name> Name::import_principal_object(std::span<const uint8_t> bytes) {
+  // GSS_KRB5_NT_PRINCIPAL (MIT import_name.c): the buffer holds a krb5_principal, a pointer
+  // into the caller's own memory, sizeof(krb5_principal) bytes. The kadmin client library
+  // names its server this way. The principal is copied; the caller keeps its own.
+  krb5_principal p = nullptr;
+  if (bytes.size() != sizeof p) return Status::bad_name(Minor::kNameSyntax);
+  std::memcpy(&p, bytes.data(), sizeof p);
+  if (p == nullptr) return Status::bad_name(Minor::kNameSyntax);
+  APX_TRY_ASSIGN(k5::Context ctx, k5::Context::create());
+  return from_principal(ctx, p);
 }
 
 Result<Name> Name::import(std::span<const uint8_t> bytes, gss_const_OID type) {
-  const std::string_view text = as_text(bytes);
+  const std::string_view text = as_text(without_trailing_nuls(bytes));
   if (type == GSS_C_NO_OID || oid_equal(type, kNtKrb5Principal) || oid_equal(type, kNtUser))
     return import_principal(text, 0);
   if (oid_equal(type, kNtHostbased) || oid_equal(type, kNtHostbasedX))
     return import_hostbased(text);
   if (oid_equal(type, kNtExport)) return import_exported(bytes);
+  if (oid_equal(type, kNtKrb5PrincipalObject)) return import_principal_object(bytes);
   if (oid_equal(type, kNtKrb5Enterprise))
     return import_principal(text, KRB5_PRINCIPAL_PARSE_ENTERPRISE);
   if (oid_equal(type, kNtAnonymous))
@@ -160,10 +184,10 @@ Result<k5::PrincipalPtr> Name::principal(const k5::Context& ctx) const {
   return ctx.own<krb5_principal_data, krb5_free_principal>(raw);
 }
 
-const gss_OID_desc* Name::display_type() const {
-  if (anonymous_) return &kNtAnonymous;
-  if (enterprise_) return &kNtKrb5Enterprise;
-  return &kNtKrb5Principal;
+gss_OID Name::display_type() const {
+  if (anonymous_) return library_name_type(kNtAnonymous);
+  if (enterprise_) return library_name_type(kNtKrb5Enterprise);
+  return library_name_type(kNtKrb5Principal);
 }
 
 std::vector<uint8_t> Name::export_token(const gss_OID_desc& mech) const {

@@ -25,9 +25,10 @@ class Name {
   static base::Result<Name> from_principal(const k5::Context& ctx, krb5_const_principal p);
 
   [[nodiscard]] base::Result<k5::PrincipalPtr> principal(const k5::Context& ctx) const;
-  // The text gss_display_name shows, and its name type.
+  // The text gss_display_name shows, and its name type: the GSS library's own constant
+  // when it is loaded (applications compare it by pointer), never to be freed.
   [[nodiscard]] const std::string& display() const { return text_; }
-  [[nodiscard]] const gss_OID_desc* display_type() const;
+  [[nodiscard]] gss_OID display_type() const;
   // RFC 2743 §3.2 exported name (TOK_ID 04 01) carrying `mech`'s OID.
   [[nodiscard]] std::vector<uint8_t> export_token(const gss_OID_desc& mech) const;
 
@@ -37,6 +38,8 @@ class Name {
   [[nodiscard]] bool matches_server(const k5::Context& ctx, krb5_const_principal server) const;
   // A host-based name without a host ("service"): the acceptor takes any host.
   [[nodiscard]] bool any_host() const { return any_host_; }
+  // A principal without a realm ("svc/host@"): the KDC's referral fills it in.
+  [[nodiscard]] bool realm_empty() const { return realm_empty_; }
   [[nodiscard]] bool anonymous() const { return anonymous_; }
   [[nodiscard]] const std::string& service() const { return service_; }
 
@@ -44,6 +47,7 @@ class Name {
   static base::Result<Name> import_hostbased(std::string_view text);
   static base::Result<Name> import_principal(std::string_view text, int parse_flags);
   static base::Result<Name> import_exported(std::span<const uint8_t> token);
+  static base::Result<Name> import_principal_object(std::span<const uint8_t> bytes);
 
   std::string text_;       // krb5_unparse_name output (ends in '@' for a referral realm)
   int32_t name_type_ = KRB5_NT_PRINCIPAL;

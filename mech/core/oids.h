@@ -24,6 +24,7 @@ extern const gss_OID_desc kNtStringUid;    // 1.2.840.113554.1.2.1.3
 extern const gss_OID_desc kNtAnonymous;    // 1.3.6.1.5.6.3
 extern const gss_OID_desc kNtExport;       // 1.3.6.1.5.6.4
 extern const gss_OID_desc kNtKrb5Principal;   // 1.2.840.113554.1.2.2.1
+extern const gss_OID_desc kNtKrb5PrincipalObject;  // 1.2.840.113554.1.2.2.2 (a krb5_principal)
 extern const gss_OID_desc kNtKrb5Enterprise;  // 1.2.840.113554.1.2.2.6
 
 // krb5 extension objects (MIT's private arc 1.2.840.113554.1.2.2.5.*, Heimdal's 1.2.752.43.13.*).
@@ -53,5 +54,11 @@ extern const gss_OID_desc kOidCredNoCiFlags;         // 1.2.752.43.13.29
 
 // True when `oid` points at one of apx's static OIDs (callers must not free those).
 [[nodiscard]] bool is_static_oid(gss_const_OID oid);
+
+// The GSS library's own constant for the name type `o` (GSS_C_NT_HOSTBASED_SERVICE,
+// GSS_KRB5_NT_PRINCIPAL_NAME, ...) when the process has libgssapi_krb5 loaded, else `o`
+// itself. Name types handed back to applications must be these: kadmind compares
+// gss_display_name's type with `gss_nt_krb5_name` by pointer.
+[[nodiscard]] gss_OID library_name_type(const gss_OID_desc& o);
 
 }  // namespace apx::core

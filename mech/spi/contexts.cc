@@ -169,9 +169,12 @@ APX_EXPORT OM_uint32 gss_inquire_context(OM_uint32* minor, gss_ctx_id_t handle,
     if (targ_name != nullptr) *targ_name = GSS_C_NO_NAME;
     if (handle == GSS_C_NO_CONTEXT) return report(minor, Status::no_context(Minor::kCtxIncomplete));
     const Context* ctx = as_ctx(handle);
-    if (src_name != nullptr && ctx->initiator_name())
+    // RFC 2743 §2.2.6: a partly established context reports its flags, role and state;
+    // MIT (inq_context.c) gives names only once it is established.
+    const bool names = ctx->established();
+    if (src_name != nullptr && names && ctx->initiator_name())
       *src_name = to_handle(new apx::core::Name(*ctx->initiator_name()));
-    if (targ_name != nullptr && ctx->acceptor_name())
+    if (targ_name != nullptr && names && ctx->acceptor_name())
       *targ_name = to_handle(new apx::core::Name(*ctx->acceptor_name()));
     if (lifetime != nullptr) *lifetime = ctx->established() ? ctx->lifetime() : 0;
     if (mech != nullptr) *mech = const_cast<gss_OID>(&ctx->mech());

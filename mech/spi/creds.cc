@@ -104,6 +104,23 @@ apx::base::Result<std::shared_ptr<Cred>> cred_or_default(gss_cred_id_t handle) {
 
 }  // namespace
 
+namespace {
+
+// The name gss_inquire_cred reports: the credential's, else (an acceptor asked for no
+// name) the keytab's first principal, as MIT's inq_cred.c.
+Status cred_name(Cred& cred, gss_name_t* out) {
+  std::optional<apx::core::Name> n = cred.name();
+  if (!n && cred.can_accept()) {
+    auto first = cred.keytab_first_name();
+    if (!first) return first.error();
+    n = std::move(*first);
+  }
+  if (n) *out = to_handle(new apx::core::Name(std::move(*n)));
+  return Status::complete();
+}
+
+}  // namespace
+
 APX_EXPORT OM_uint32 gss_inquire_cred(OM_uint32* minor, gss_cred_id_t handle, gss_name_t* name,
                                       OM_uint32* lifetime, gss_cred_usage_t* usage,
                                       gss_OID_set* mechs) {
@@ -118,7 +135,9 @@ APX_EXPORT OM_uint32 gss_inquire_cred(OM_uint32* minor, gss_cred_id_t handle, gs
       const gss_OID_desc* one[] = {&apx::core::kMechKrb5};
       if (Status s = make_oid_set(one, mechs); !s.ok()) return report(minor, s);
     }
-    if (name != nullptr && (*cred)->name()) *name = to_handle(new apx::core::Name(*(*cred)->name()));
+    if (name != nullptr) {
+      if (Status st = cred_name(**cred, name); !st.ok()) return report(minor, st);
+    }
     if ((*cred)->can_initiate() && (*cred)->initiator_lifetime() == 0)
       return report(minor, apx::base::with_detail(Status(GSS_S_CREDENTIALS_EXPIRED,
                                                          KRB5KRB_AP_ERR_TKT_EXPIRED),
@@ -138,11 +157,13 @@ APX_EXPORT OM_uint32 gss_inquire_cred_by_mech(OM_uint32* minor, gss_cred_id_t ha
       return report(minor, Status::bad_mech(Minor::kMechUnsupported));
     auto cred = cred_or_default(handle);
     if (!cred) return report(minor, cred.error());
-    const Cred& c = **cred;
+    Cred& c = **cred;
     if (init_lifetime != nullptr) *init_lifetime = c.can_initiate() ? c.initiator_lifetime() : 0;
     if (accept_lifetime != nullptr) *accept_lifetime = c.can_accept() ? GSS_C_INDEFINITE : 0;
     if (usage != nullptr) *usage = c.usage();
-    if (name != nullptr && c.name()) *name = to_handle(new apx::core::Name(*c.name()));
+    if (name != nullptr) {
+      if (Status st = cred_name(**cred, name); !st.ok()) return report(minor, st);
+    }
     return report(minor, Status::complete());
   });
 }

@@ -56,7 +56,7 @@ APX_EXPORT OM_uint32 gss_display_name(OM_uint32* minor, gss_name_t name, gss_buf
     if (out == GSS_C_NO_BUFFER) return report(minor, Status::call_inaccessible_write());
     const Name* n = as_name(name);
     if (Status s = set_buffer(out, n->display()); !s.ok()) return report(minor, s);
-    if (out_type != nullptr) *out_type = const_cast<gss_OID>(n->display_type());
+    if (out_type != nullptr) *out_type = n->display_type();
     return report(minor, Status::complete());
   });
 }
