@@ -102,6 +102,9 @@ constexpr Entry kTexts[] = {
      "buffer types)"},
     {Minor::kMsgQopUnsupported, "Only the default QOP (0) is supported"},
     {Minor::kMsgTooLarge, "The message is too large for a single token"},
+    {Minor::kCtxExportFormat,
+     "The exported context token is malformed or was made by another apx version (its keys "
+     "do not fit their encryption types): export and import with the same apx release"},
 };
 
 constexpr auto kTable = [] {

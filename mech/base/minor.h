@@ -54,6 +54,8 @@ enum class Minor : OM_uint32 {
   kMsgIovInvalid,
   kMsgQopUnsupported,
   kMsgTooLarge,
+  // Context export
+  kCtxExportFormat,
   kCount
 };
 

@@ -3,6 +3,7 @@
 #include "core/context.h"
 #include "core/exported_context.h"
 #include "core/oids.h"
+#include "crypto/profile.h"
 
 namespace apx::core {
 
@@ -16,6 +17,13 @@ const gss_OID_desc* const kMechs[] = {&kMechKrb5, &kMechKrb5Ms, &kMechKrb5Old, &
 
 std::string_view name_text(const std::optional<Name>& n) {
   return n ? std::string_view(n->display()) : std::string_view();
+}
+
+// A key of an enctype apx protects messages with must have that enctype's size: the token
+// is read like any untrusted input.
+bool key_fits(const ExportedKey& k) {
+  const crypto::Profile* p = crypto::find_profile(k.enctype);
+  return k.bytes.empty() || p == nullptr || k.bytes.size() == p->key_size;
 }
 
 bool get_name(std::string_view text, std::optional<Name>& out) {
@@ -55,7 +63,8 @@ Result<std::vector<uint8_t>> Context::export_token() const {
 
 Result<std::unique_ptr<Context>> Context::import_token(std::span<const uint8_t> token) {
   APX_TRY_ASSIGN(const ExportedContext c, decode_exported_context(token));
-  if (c.mech >= std::size(kMechs)) return Status::defective_token(Minor::kTokenFraming);
+  if (c.mech >= std::size(kMechs) || !key_fits(c.context_key) || !key_fits(c.acceptor_subkey))
+    return Status::defective_token(Minor::kCtxExportFormat);
   APX_TRY_ASSIGN(k5::Context k5, k5::Context::create());
   std::unique_ptr<Context> ctx(
       new Context(std::move(k5), c.initiator ? Role::kInitiator : Role::kAcceptor));

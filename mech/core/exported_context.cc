@@ -1,13 +1,19 @@
 // The exported context token (exported_context.h):
 //
-//   "APX" 01 | role (1) | mech (1) | flags (4) | endtime (4) |
-//   initiator name, acceptor name: length (2) ‖ principal text |
-//   context key, acceptor subkey, session key: enctype (4) ‖ length (2) ‖ octets |
+//   "APX" 02 | role (1) | mech (1) | flags (4) | endtime (4) |
+//   initiator name, acceptor name: length (4) ‖ principal text |
+//   context key, acceptor subkey, session key: enctype (4) ‖ length (4) ‖ octets |
 //   send seq (8) | window: base (8) ‖ next (8) ‖ map (8) ‖ replay (1) ‖ sequence (1)
 // All integers big-endian.
+//
+// Version 1 wrote the lengths in 16 bits: a principal name of 64 KiB or more (a KDC may
+// issue one; libkrb5 accepts it) was cut, and the rest of its octets were read back as the
+// fields that follow, keys included. Every length is now 32 bits, and a field that does not
+// fit is refused at export rather than written wrong. Version 1 tokens are refused.
 #include "core/exported_context.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "token/reader.h"
 #include "token/writer.h"
@@ -20,35 +26,35 @@ using base::Status;
 
 namespace {
 
-constexpr uint8_t kMagic[] = {'A', 'P', 'X', 0x01};
+constexpr uint8_t kMagic[] = {'A', 'P', 'X', 0x02};
 
 std::span<const uint8_t> bytes_of(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-void put_name(token::Writer& w, std::string_view text) {
-  w.u16be(static_cast<uint16_t>(text.size()));
-  w.bytes(bytes_of(text));
+constexpr size_t kMaxField = UINT32_MAX;  // a 4-octet length
+
+// length (4) ‖ octets; the caller checked the size fits.
+void put_field(token::Writer& w, std::span<const uint8_t> b) {
+  w.u32be(static_cast<uint32_t>(b.size()));
+  w.bytes(b);
 }
 
-void put_key(token::Writer& w, const ExportedKey& k) {
-  w.u32be(static_cast<uint32_t>(k.enctype));
-  w.u16be(static_cast<uint16_t>(k.bytes.size()));
-  w.bytes(k.bytes);
+bool get_field(token::Reader& r, std::span<const uint8_t>& out) {
+  uint32_t len = 0;
+  return r.u32be(len) && r.bytes(len, out);
 }
 
 bool get_name(token::Reader& r, std::string_view& out) {
-  uint16_t len = 0;
   std::span<const uint8_t> text;
-  if (!r.u16be(len) || !r.bytes(len, text)) return false;
+  if (!get_field(r, text)) return false;
   out = {reinterpret_cast<const char*>(text.data()), text.size()};
   return true;
 }
 
 bool get_key(token::Reader& r, ExportedKey& k) {
   uint32_t e = 0;
-  uint16_t len = 0;
-  if (!r.u32be(e) || !r.u16be(len) || !r.bytes(len, k.bytes)) return false;
+  if (!r.u32be(e) || !get_field(r, k.bytes)) return false;
   k.enctype = static_cast<int32_t>(e);
   return true;
 }
@@ -57,9 +63,17 @@ bool get_key(token::Reader& r, ExportedKey& k) {
 
 Result<std::vector<uint8_t>> encode_exported_context(const ExportedContext& c) {
   const ExportedKey* const keys[] = {&c.context_key, &c.acceptor_subkey, &c.session_key};
-  size_t size = sizeof kMagic + 1 + 1 + 4 + 4 + 2 + c.initiator_name.size() + 2 +
-                c.acceptor_name.size() + 8 + 8 + 8 + 8 + 1 + 1;
-  for (const ExportedKey* k : keys) size += 4 + 2 + k->bytes.size();
+  const std::span<const uint8_t> names[] = {bytes_of(c.initiator_name),
+                                            bytes_of(c.acceptor_name)};
+  size_t size = sizeof kMagic + 1 + 1 + 4 + 4 + 8 + 8 + 8 + 8 + 1 + 1;
+  for (std::span<const uint8_t> n : names) {
+    if (n.size() > kMaxField) return Status::failure(Minor::kMsgTooLarge);
+    size += 4 + n.size();
+  }
+  for (const ExportedKey* k : keys) {
+    if (k->bytes.size() > kMaxField) return Status::failure(Minor::kMsgTooLarge);
+    size += 4 + 4 + k->bytes.size();
+  }
   std::vector<uint8_t> out(size);
   token::Writer w(out);
   w.bytes(kMagic);
@@ -67,9 +81,11 @@ Result<std::vector<uint8_t>> encode_exported_context(const ExportedContext& c) {
   w.u8(c.mech);
   w.u32be(c.flags);
   w.u32be(c.endtime);
-  put_name(w, c.initiator_name);
-  put_name(w, c.acceptor_name);
-  for (const ExportedKey* k : keys) put_key(w, *k);
+  for (std::span<const uint8_t> n : names) put_field(w, n);
+  for (const ExportedKey* k : keys) {
+    w.u32be(static_cast<uint32_t>(k->enctype));
+    put_field(w, k->bytes);
+  }
   w.u64be(c.send_seq);
   w.u64be(c.window_base);
   w.u64be(c.window_next);
@@ -87,7 +103,7 @@ Result<ExportedContext> decode_exported_context(std::span<const uint8_t> token) 
   uint8_t role = 0, replay = 0, sequence = 0;
   if (!r.bytes(sizeof kMagic, magic) || !std::equal(magic.begin(), magic.end(), kMagic) ||
       !r.u8(role) || !r.u8(c.mech) || !r.u32be(c.flags) || !r.u32be(c.endtime) || role > 1)
-    return Status::defective_token(Minor::kTokenFraming);
+    return Status::defective_token(Minor::kCtxExportFormat);
   if (!get_name(r, c.initiator_name) || !get_name(r, c.acceptor_name) ||
       !get_key(r, c.context_key) || !get_key(r, c.acceptor_subkey) ||
       !get_key(r, c.session_key) || !r.u64be(c.send_seq) || !r.u64be(c.window_base) ||
