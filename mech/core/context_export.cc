@@ -37,7 +37,7 @@ bool get_name(std::string_view text, std::optional<Name>& out) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> Context::export_token() const {
+Result<base::SecretBytes> Context::export_token() const {
   if (!protection_) return Status::no_context(Minor::kCtxIncomplete);
   const Protection& p = *protection_;
   ExportedContext c;

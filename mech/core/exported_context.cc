@@ -22,6 +22,7 @@ namespace apx::core {
 
 using base::Minor;
 using base::Result;
+using base::SecretBytes;
 using base::Status;
 
 namespace {
@@ -61,7 +62,7 @@ bool get_key(token::Reader& r, ExportedKey& k) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> encode_exported_context(const ExportedContext& c) {
+Result<SecretBytes> encode_exported_context(const ExportedContext& c) {
   const ExportedKey* const keys[] = {&c.context_key, &c.acceptor_subkey, &c.session_key};
   const std::span<const uint8_t> names[] = {bytes_of(c.initiator_name),
                                             bytes_of(c.acceptor_name)};
@@ -74,8 +75,8 @@ Result<std::vector<uint8_t>> encode_exported_context(const ExportedContext& c) {
     if (k->bytes.size() > kMaxField) return Status::failure(Minor::kMsgTooLarge);
     size += 4 + 4 + k->bytes.size();
   }
-  std::vector<uint8_t> out(size);
-  token::Writer w(out);
+  SecretBytes out(size);
+  token::Writer w(out.span());
   w.bytes(kMagic);
   w.u8(c.initiator ? 0 : 1);
   w.u8(c.mech);

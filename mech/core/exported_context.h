@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
-#include <vector>
 
 #include "base/result.h"
+#include "base/secret_bytes.h"
 
 namespace apx::core {
 
@@ -37,7 +37,8 @@ struct ExportedContext {
   bool sequence = false;
 };
 
-[[nodiscard]] base::Result<std::vector<uint8_t>> encode_exported_context(const ExportedContext& c);
+// The token holds keys: it is wiped when released.
+[[nodiscard]] base::Result<base::SecretBytes> encode_exported_context(const ExportedContext& c);
 [[nodiscard]] base::Result<ExportedContext> decode_exported_context(
     std::span<const uint8_t> token);
 
