@@ -41,8 +41,9 @@ class Context {
 
   // gss_export_sec_context / gss_import_sec_context (standalone mode: in interposer mode
   // the mechglue sends imports to MIT's mechanism). The token holds keys: it is for
-  // passing a context between processes of one host, as RFC 2743 §2.2.8 intends.
-  [[nodiscard]] base::Result<std::vector<uint8_t>> export_token() const;
+  // passing a context between processes of one host, as RFC 2743 §2.2.8 intends, and is
+  // wiped when released.
+  [[nodiscard]] base::Result<base::SecretBytes> export_token() const;
   static base::Result<std::unique_ptr<Context>> import_token(std::span<const uint8_t> token);
 
   // Initiator: produce the AP-REQ token (first call) or process the AP-REP / KRB-ERROR.

@@ -201,7 +201,9 @@ APX_EXPORT OM_uint32 gss_export_sec_context(OM_uint32* minor, gss_ctx_id_t* hand
     if (*handle == GSS_C_NO_CONTEXT) return report(minor, Status::no_context(Minor::kCtxIncomplete));
     auto bytes = as_ctx(*handle)->export_token();
     if (!bytes) return report(minor, bytes.error());
-    if (Status s = set_buffer(token, *bytes); !s.ok()) return report(minor, s);
+    // The copy handed out is the caller's to release (gss_release_buffer); apx's own is
+    // wiped when `bytes` goes.
+    if (Status s = set_buffer(token, bytes->span()); !s.ok()) return report(minor, s);
     // RFC 2743 §2.2.8: the exported context is no longer available to this process.
     delete as_ctx(*handle);
     *handle = GSS_C_NO_CONTEXT;
