@@ -33,6 +33,8 @@ constexpr OM_uint32 kInitiatorFlags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG |
                                       GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG |
                                       GSS_C_DCE_STYLE | GSS_C_IDENTIFY_FLAG |
                                       GSS_C_EXTENDED_ERROR_FLAG;
+// RFC 4120 §5.5.1: KRB_AP_REQ is [APPLICATION 14], a constructed tag.
+constexpr uint8_t kTagRawApReq = 0x6e;
 // MS-KILE §2.2.4: the AD-AP-OPTIONS bit by which an initiator requires channel bindings.
 constexpr uint32_t kKerbApOptionsCbt = 0x4000;
 
@@ -100,12 +102,22 @@ Result<std::unique_ptr<Context>> Context::new_acceptor(std::shared_ptr<Cred> cre
 
 Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input) {
   Step out;
+  if (state_ == State::kWantDceReply) {
+    out.status = read_dce_reply(input);
+    if (!out.status.ok()) state_ = State::kFailed;
+    return out;
+  }
   if (state_ != State::kStart) {
     out.status = Status::failure(Minor::kCtxAlreadyComplete);
     return out;
   }
-  auto framed = token::parse_framed(input);
-  if (!framed) {
+  if (!input.empty() && input[0] == kTagRawApReq) {
+    // DCE style sends the AP-REQ raw (RFC 4120 §5.5.1 [APPLICATION 14]); the mechglue routes
+    // such a token to the krb5 mechanism. Only a DCE-style checksum may come this way.
+    mech_ = &kMechKrb5;
+    raw_ap_req_ = true;
+    out.status = accept_ap_req(cb, input, out.token);
+  } else if (auto framed = token::parse_framed(input); !framed) {
     out.status = framed.error();
   } else if ((mech_ = token_mech(framed->oid)) == nullptr) {
     out.status = Status::defective_token(Minor::kTokenWrongMech);
@@ -114,7 +126,7 @@ Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> in
   } else {
     out.status = accept_ap_req(cb, framed->body, out.token);
   }
-  state_ = out.status.ok() ? State::kEstablished : State::kFailed;
+  if (!out.status.ok()) state_ = State::kFailed;
   return out;
 }
 
@@ -195,9 +207,11 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   ticket_flags_ = ticket->enc_part2->flags;
 
   APX_TRY(check_authenticator(cb, ap_options));
-  // Only DCE-style initiators send raw AP-REQs, and this one was framed (MIT refuses the
-  // mix the same way).
-  if (flags_ & GSS_C_DCE_STYLE) return Status::defective_token(Minor::kTokenDceFramed);
+  // Only DCE-style initiators send raw AP-REQs, and only raw (MIT refuses either mix).
+  const bool dce = (flags_ & GSS_C_DCE_STYLE) != 0;
+  if (dce != raw_ap_req_)
+    return Status::defective_token(dce ? Minor::kTokenDceFramed : Minor::kTokenFraming);
+  if (dce) flags_ |= GSS_C_MUTUAL_FLAG;  // DCE style implies mutual authentication
   flags_ |= GSS_C_TRANS_FLAG;
   if (initiator_name_->anonymous()) flags_ |= GSS_C_ANON_FLAG;
   APX_TRY(finish_keys());
@@ -206,6 +220,13 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   if (krb5_copy_keyblock(k5_.get(), ticket->enc_part2->session, &session) != 0)
     return Status::no_memory();
   session_key_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(session);
+  if (dce) {
+    // The context completes with the initiator's third leg (read_dce_reply).
+    state_ = State::kWantDceReply;
+    base::trace("accept_sec_context: DCE-style AP-REP sent for %s, waiting for the third leg",
+                initiator_name_->display().c_str());
+    return Status::continue_needed();
+  }
   state_ = State::kEstablished;
   start_protection();
   base::trace("accept_sec_context: accepted %s for %s, enctype %d, flags 0x%x%s",
@@ -380,7 +401,30 @@ Status Context::build_ap_rep(std::vector<uint8_t>& token) {
   krb5_int32 seq = 0;
   (void)krb5_auth_con_getlocalseqnumber(c, ac_.get(), &seq);
   send_seq_ = static_cast<uint32_t>(seq);
-  token = token::build_framed(oid_bytes(*mech_), token::kTokApRep, rep.span());
+  if (raw_ap_req_) {
+    token.assign(rep.span().begin(), rep.span().end());  // DCE style: raw, as it came
+  } else {
+    token = token::build_framed(oid_bytes(*mech_), token::kTokApRep, rep.span());
+  }
+  return Status::complete();
+}
+
+Status Context::read_dce_reply(std::span<const uint8_t> token) {
+  krb5_context c = k5_.get();
+  krb5_data in{};
+  in.data = const_cast<char*>(reinterpret_cast<const char*>(token.data()));
+  in.length = static_cast<unsigned int>(token.size());
+  krb5_ui_4 nonce = 0;
+  const krb5_error_code code = krb5_rd_rep_dce(c, ac_.get(), &in, &nonce);
+  if (code != 0)
+    return k5_.error(GSS_S_FAILURE, code, "The initiator's DCE-style third leg does not verify");
+  // MIT: DCE style carries no delegation.
+  flags_ &= ~static_cast<OM_uint32>(GSS_C_DELEG_FLAG);
+  delegated_.reset();
+  state_ = State::kEstablished;
+  start_protection();
+  base::trace("accept_sec_context: accepted %s for %s (DCE style), flags 0x%x",
+              initiator_name_->display().c_str(), acceptor_name_->display().c_str(), flags_);
   return Status::complete();
 }
 

@@ -6,9 +6,11 @@ namespace apx::core {
 
 OM_uint32 Context::flags() const {
   // As MIT 1.20 reports them: TRANS always; PROT_READY only from an established acceptor
-  // that answered with an AP-REP (MIT's initiator never reports it).
+  // that answered with an AP-REP (MIT's initiator never reports it, nor a DCE-style
+  // acceptor, so that the acceptor subkey is used).
   OM_uint32 f = flags_ | GSS_C_TRANS_FLAG;
-  if (state_ == State::kEstablished && role_ == Role::kAcceptor && (flags_ & GSS_C_MUTUAL_FLAG))
+  if (state_ == State::kEstablished && role_ == Role::kAcceptor && (flags_ & GSS_C_MUTUAL_FLAG) &&
+      !(flags_ & GSS_C_DCE_STYLE))
     f |= GSS_C_PROT_READY_FLAG;
   return f;
 }

@@ -81,13 +81,17 @@ class Context {
   [[nodiscard]] krb5_timestamp authtime() const { return authtime_; }
 
  private:
-  enum class State { kStart, kWantApRep, kEstablished, kFailed };
+  // kWantApRep: an initiator waiting for the AP-REP; kWantDceReply: a DCE-style acceptor
+  // waiting for the initiator's third leg.
+  enum class State { kStart, kWantApRep, kWantDceReply, kEstablished, kFailed };
   Context(k5::Context k5, Role role) : k5_(std::move(k5)), role_(role) {}
 
   base::Status build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& token);
   base::Status read_ap_rep(std::span<const uint8_t> body);
   base::Status offer_enctypes(krb5_auth_context ac);
   base::Status read_krb_error(std::span<const uint8_t> body);
+  base::Status build_dce_reply(std::vector<uint8_t>& token);
+  base::Status read_dce_reply(std::span<const uint8_t> token);
   base::Status get_service_ticket(k5::CredsPtr& out);
   base::Status accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t> ap_req,
                              std::vector<uint8_t>& token);
@@ -135,6 +139,7 @@ class Context {
   uint64_t send_seq_ = 0;
   uint64_t recv_seq_ = 0;
   int32_t ap_options_ = 0;
+  bool raw_ap_req_ = false;  // acceptor: the AP-REQ came without RFC 2743 framing (DCE style)
 };
 
 // RFC 4121 §4.1.1.2: the MD5 hash of the channel bindings, or all zeros for none.

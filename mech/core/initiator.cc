@@ -106,6 +106,11 @@ Step Context::init_step(gss_channel_bindings_t cb, std::span<const uint8_t> inpu
         out.status = state_ == State::kEstablished ? Status::complete() : Status::continue_needed();
       }
     }
+  } else if (state_ == State::kWantApRep && (flags_ & GSS_C_DCE_STYLE)) {
+    // DCE style (MS-KILE §3.4.5.1.1, as MIT and Windows do it): the AP-REP comes raw, and
+    // the initiator answers with a third leg, an AP-REP of its own (krb5_mk_rep_dce).
+    out.status = read_ap_rep(input);
+    if (out.status.ok()) out.status = build_dce_reply(out.token);
   } else if (state_ == State::kWantApRep) {
     auto framed = token::parse_framed(input);
     if (!framed) {
@@ -220,7 +225,12 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   send_seq_ = static_cast<uint32_t>(seq);
   recv_seq_ = send_seq_;  // without an AP-REP both directions start here (MIT)
 
-  token = token::build_framed(oid_bytes(*mech_), token::kTokApReq, ap_req.span());
+  // DCE style sends the AP-REQ without the RFC 2743 framing (MIT, Windows).
+  if (flags_ & GSS_C_DCE_STYLE) {
+    token.assign(ap_req.span().begin(), ap_req.span().end());
+  } else {
+    token = token::build_framed(oid_bytes(*mech_), token::kTokApReq, ap_req.span());
+  }
   base::trace("init_sec_context: AP-REQ for %s as %s, enctype %d, flags 0x%x, %zu bytes",
               acceptor_name_->display().c_str(),
               initiator_name_ ? initiator_name_->display().c_str() : "?",
@@ -273,6 +283,16 @@ Status Context::read_ap_rep(std::span<const uint8_t> body) {
   start_protection();
   base::trace("init_sec_context: AP-REP verified, acceptor subkey %s",
               acceptor_subkey_ ? "asserted" : "absent");
+  return Status::complete();
+}
+
+Status Context::build_dce_reply(std::vector<uint8_t>& token) {
+  krb5_context c = k5_.get();
+  k5::Data rep(c);
+  const krb5_error_code code = krb5_mk_rep_dce(c, ac_.get(), rep.get());
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot build the DCE-style third leg");
+  token.assign(rep.span().begin(), rep.span().end());
+  base::trace("init_sec_context: DCE-style third leg, %zu bytes", token.size());
   return Status::complete();
 }
 
