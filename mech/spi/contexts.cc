@@ -105,19 +105,18 @@ APX_EXPORT OM_uint32 gss_accept_sec_context(OM_uint32* minor, gss_ctx_id_t* hand
     auto made = Context::new_acceptor(std::move(cred));
     if (!made) return report(minor, made.error());
     std::unique_ptr<Context> ctx = std::move(*made);
-    apx::core::Step step = ctx->accept_step(cb, bytes_of(input));
+    // Delegated tickets are kept only for a caller that can receive them (MIT).
+    apx::core::Step step = ctx->accept_step(cb, bytes_of(input), delegated != nullptr);
     if (Status s = set_buffer(output, step.token); !s.ok() && step.status.ok()) step.status = s;
     if (!step.status.ok()) return report(minor, step.status);
     if (src_name != nullptr && ctx->initiator_name())
       *src_name = to_handle(new apx::core::Name(*ctx->initiator_name()));
     if (mech_type != nullptr) *mech_type = const_cast<gss_OID>(&ctx->mech());
-    OM_uint32 flags = ctx->flags();
     if (delegated != nullptr) {
       if (auto d = ctx->take_delegated()) *delegated = to_handle(new CredHandle{std::move(d)});
     }
-    if (delegated == nullptr || *delegated == GSS_C_NO_CREDENTIAL)
-      flags &= ~static_cast<OM_uint32>(GSS_C_DELEG_FLAG);
-    if (ret_flags != nullptr) *ret_flags = flags;
+    // MIT: GSS_C_DELEG_FLAG says a readable KRB-CRED came, whether or not it was kept.
+    if (ret_flags != nullptr) *ret_flags = ctx->flags();
     if (time_rec != nullptr) *time_rec = ctx->lifetime();
     *handle = to_handle(ctx.release());
     return report(minor, Status::complete());
