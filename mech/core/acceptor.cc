@@ -100,13 +100,15 @@ Result<std::unique_ptr<Context>> Context::new_acceptor(std::shared_ptr<Cred> cre
   return ctx;
 }
 
-Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input) {
+Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input,
+                          bool keep_delegated) {
   Step out;
   if (state_ == State::kWantDceReply) {
     out.status = read_dce_reply(input);
     if (!out.status.ok()) state_ = State::kFailed;
     return out;
   }
+  keep_delegated_ = keep_delegated;
   if (state_ != State::kStart) {
     out.status = Status::failure(Minor::kCtxAlreadyComplete);
     return out;
@@ -342,30 +344,34 @@ Status Context::read_delegation(std::span<const uint8_t> krb_cred) {
   krb5_int32 saved = 0;
   (void)krb5_auth_con_getflags(c, ac_.get(), &saved);
   (void)krb5_auth_con_setflags(c, ac_.get(), 0);
-  krb5_creds** creds = nullptr;
-  krb5_error_code code = krb5_rd_cred(c, ac_.get(), &in, &creds, nullptr);
+  krb5_creds** raw = nullptr;
+  krb5_error_code code = krb5_rd_cred(c, ac_.get(), &in, &raw, nullptr);
   (void)krb5_auth_con_setflags(c, ac_.get(), saved);
-  if (code != 0 || creds == nullptr || creds[0] == nullptr) {
-    krb5_free_tgt_creds(c, creds);
+  // Freed (keys wiped) on every path: the tickets live on only in the cache made below.
+  std::unique_ptr<krb5_creds*, k5::Deleter<krb5_creds*, krb5_free_tgt_creds>> creds(raw, {c});
+  if (code != 0 || raw == nullptr || raw[0] == nullptr) {
     base::trace("accept_sec_context: delegated credentials unreadable (%d)", static_cast<int>(code));
     return Status::failure(Minor::kCksumDelegation);
   }
+  if (!keep_delegated_) {
+    // MIT (rd_and_store_for_creds without out_cred): a caller that passed no
+    // delegated_cred_handle gets the DELEG flag, and the tickets are dropped at once.
+    base::trace("accept_sec_context: delegated credentials read, not kept (not asked for)");
+    return Status::complete();
+  }
+  APX_TRY_ASSIGN(Name client, Name::from_principal(k5_, raw[0]->client));
   APX_TRY_ASSIGN(k5::Context dk5, k5::Context::create());
   krb5_ccache cc = nullptr;
   code = krb5_cc_new_unique(dk5.get(), "MEMORY", nullptr, &cc);
-  if (code == 0) code = krb5_cc_initialize(dk5.get(), cc, creds[0]->client);
-  for (size_t i = 0; code == 0 && creds[i] != nullptr; ++i)
-    code = krb5_cc_store_cred(dk5.get(), cc, creds[i]);
-  const krb5_timestamp end = creds[0]->times.endtime;
-  auto client = Name::from_principal(k5_, creds[0]->client);
-  krb5_free_tgt_creds(c, creds);
-  if (code != 0 || !client) {
-    if (cc != nullptr) (void)krb5_cc_destroy(dk5.get(), cc);
-    return Status::failure(Minor::kCksumDelegation);
-  }
-  auto owned_cc = dk5.own<_krb5_ccache, krb5_cc_close>(cc);
+  if (code != 0) return Status::failure(Minor::kCksumDelegation);
+  // Destroyed on failure below, or with the credential that takes it.
+  k5::CcachePtr owned_cc = dk5.own_made_ccache(cc);
+  code = krb5_cc_initialize(dk5.get(), cc, raw[0]->client);
+  for (size_t i = 0; code == 0 && raw[i] != nullptr; ++i)
+    code = krb5_cc_store_cred(dk5.get(), cc, raw[i]);
+  if (code != 0) return Status::failure(Minor::kCksumDelegation);
   APX_TRY_ASSIGN(delegated_, Cred::from_delegation(std::move(dk5), std::move(owned_cc),
-                                                   std::move(*client), end));
+                                                   std::move(client), raw[0]->times.endtime));
   return Status::complete();
 }
 

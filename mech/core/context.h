@@ -49,7 +49,10 @@ class Context {
   // Initiator: produce the AP-REQ token (first call) or process the AP-REP / KRB-ERROR.
   Step init_step(gss_channel_bindings_t cb, std::span<const uint8_t> input);
   // Acceptor: process the AP-REQ, answer with an AP-REP when mutual was asked.
-  Step accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input);
+  // `keep_delegated`: the caller asked for delegated credentials (a non-null
+  // delegated_cred_handle); otherwise a KRB-CRED is read, to be checked, and not kept.
+  Step accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input,
+                   bool keep_delegated);
 
   [[nodiscard]] Role role() const { return role_; }
   [[nodiscard]] bool established() const { return state_ == State::kEstablished; }
@@ -127,6 +130,7 @@ class Context {
   k5::KeyblockPtr acceptor_subkey_{nullptr, {}};
   k5::TicketPtr ticket_{nullptr, {}};
   std::shared_ptr<Cred> delegated_;
+  bool keep_delegated_ = false;
   std::unique_ptr<Protection> protection_;
   k5::KeyblockPtr session_key_{nullptr, {}};
   OM_uint32 req_flags_ = 0;

@@ -67,7 +67,8 @@ class Cred {
   // initialised; gss_store_cred_into: initialised here for the client when `init`).
   base::Status copy_tickets(krb5_ccache out, bool init);
 
-  // A credential made from delegated tickets (moved into a MEMORY ccache).
+  // A credential made from delegated tickets in a MEMORY ccache made in `ctx`; the cache
+  // is destroyed with the credential.
   static base::Result<std::shared_ptr<Cred>> from_delegation(k5::Context ctx, k5::CcachePtr cc,
                                                              Name client, krb5_timestamp end);
 

@@ -1,6 +1,6 @@
 // The initiator's side of RFC 4121 §4.1: AP-REQ out, AP-REP (or KRB-ERROR) in.
-#include <cstdlib>
-#include <cstring>
+#include <cerrno>
+#include <new>
 
 #include "base/trace.h"
 #include "core/context.h"
@@ -35,6 +35,11 @@ struct ChecksumInput {
   krb5_ccache ccache = nullptr;
   krb5_principal client = nullptr;
   krb5_principal server = nullptr;
+  // The checksum handed to libkrb5, owned here: krb5_mk_req_extended copies it into the
+  // authenticator but never frees a 0x8003 checksum (mk_req_ext.c frees only the
+  // checksums it made itself; MIT's mechanism keeps and frees its own buffer likewise).
+  std::vector<uint8_t> body;
+  krb5_data out{};
 };
 
 // A forwarded TGT as a KRB-CRED encrypted in the auth context's key, as MIT sends it.
@@ -53,28 +58,22 @@ std::vector<uint8_t> forward_tgt(krb5_context c, krb5_auth_context ac, ChecksumI
 // libkrb5 calls this from krb5_mk_req_extended, once the initiator subkey exists, for the
 // contents of the 0x8003 authenticator checksum.
 krb5_error_code KRB5_CALLCONV make_checksum(krb5_context c, krb5_auth_context ac, void* arg,
-                                            krb5_data** out) {
+                                            krb5_data** out) try {
   auto* in = static_cast<ChecksumInput*>(arg);
   std::vector<uint8_t> deleg;
   if (in->flags & GSS_C_DELEG_FLAG) {
     deleg = forward_tgt(c, ac, *in);
     if (deleg.empty()) in->flags &= ~static_cast<uint32_t>(GSS_C_DELEG_FLAG);
   }
-  const std::vector<uint8_t> body = token::build_gss_checksum(in->bnd, in->flags, deleg);
-  if (body.empty()) return KRB5KRB_ERR_GENERIC;
-  // Freed by libkrb5 with krb5_free_data (free).
-  auto* d = static_cast<krb5_data*>(std::calloc(1, sizeof(krb5_data)));
-  if (d == nullptr) return ENOMEM;
-  d->data = static_cast<char*>(std::malloc(body.size()));
-  if (d->data == nullptr) {
-    std::free(d);
-    return ENOMEM;
-  }
-  std::memcpy(d->data, body.data(), body.size());
-  d->length = static_cast<unsigned int>(body.size());
-  d->magic = KV5M_DATA;
-  *out = d;
+  in->body = token::build_gss_checksum(in->bnd, in->flags, deleg);
+  if (in->body.empty()) return KRB5KRB_ERR_GENERIC;
+  in->out.magic = KV5M_DATA;
+  in->out.data = reinterpret_cast<char*>(in->body.data());
+  in->out.length = static_cast<unsigned int>(in->body.size());
+  *out = &in->out;
   return 0;
+} catch (const std::bad_alloc&) {
+  return ENOMEM;  // no exception may cross libkrb5's C frames
 }
 
 }  // namespace

@@ -133,7 +133,8 @@ APX_EXPORT OM_uint32 gss_accept_sec_context(OM_uint32* minor, gss_ctx_id_t* hand
       if (!made) return report(minor, made.error());
       ctx = std::move(*made);
     }
-    apx::core::Step step = ctx->accept_step(cb, bytes_of(input));
+    // Delegated tickets are kept only for a caller that can receive them (MIT).
+    apx::core::Step step = ctx->accept_step(cb, bytes_of(input), delegated != nullptr);
     if (Status s = set_buffer(output, step.token); !s.ok() && step.status.ok()) step.status = s;
     // Like MIT, a failed context is gone: the caller must start again.
     if (!step.status.ok()) return report(minor, step.status);
