@@ -88,8 +88,12 @@ Result<Buffers> classify(gss_iov_buffer_desc* iov, int count) {
 // Gives an IOV buffer `size` octets: allocated when the caller set ALLOCATE, else checked
 // against what the caller provided. The length is set to `size`.
 Status size_buffer(gss_iov_buffer_desc* e, size_t size) {
-  if (e->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) {
-    void* p = std::malloc(size ? size : 1);
+  if ((e->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) && size == 0) {
+    // Nothing to allocate: the mechglue's gss_release_buffer frees only non-empty buffers,
+    // so a placeholder octet here would never be freed.
+    e->buffer.value = nullptr;
+  } else if (e->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) {
+    void* p = std::malloc(size);
     if (p == nullptr) return Status::no_memory();
     e->buffer.value = p;
     e->type |= GSS_IOV_BUFFER_FLAG_ALLOCATED;
