@@ -6,6 +6,7 @@
 #include "base/trace.h"
 #include "core/context.h"
 #include "core/oids.h"
+#include "crypto/legacy_keys.h"
 #include "token/ap_req.h"
 #include "token/framing.h"
 #include "token/gss_checksum.h"
@@ -393,16 +394,36 @@ Status Context::finish_keys() {
 
 Status Context::build_ap_rep(std::vector<uint8_t>& token) {
   krb5_context c = k5_.get();
-  // RFC 4121 §2: the acceptor asserts its own subkey in the AP-REP.
+  // RFC 4121 §2: the acceptor asserts its own subkey in the AP-REP. Not for a DES3 or RC4
+  // context key (MIT accept_sec_context.c, RFC 4537): RFC 1964 tokens do not say which key
+  // protects them, so MIT generates one only when DCE style asks for it, or when the
+  // initiator asked for subkeys and the enctype negotiated for it is a newer one (which
+  // moves the context to RFC 4121 tokens).
+  const bool legacy = ctx_key_ && crypto::is_legacy_enctype(ctx_key_->enctype) &&
+                      (flags_ & GSS_C_DCE_STYLE) == 0;
+  const bool use_subkey = !legacy || (ap_options_ & AP_OPTS_USE_SUBKEY) != 0;
   krb5_int32 flags = 0;
   (void)krb5_auth_con_getflags(c, ac_.get(), &flags);
-  (void)krb5_auth_con_setflags(c, ac_.get(), flags | KRB5_AUTH_CONTEXT_USE_SUBKEY);
+  if (use_subkey)
+    (void)krb5_auth_con_setflags(c, ac_.get(), flags | KRB5_AUTH_CONTEXT_USE_SUBKEY);
   k5::Data rep(c);
   krb5_error_code code = krb5_mk_rep(c, ac_.get(), rep.get());
   if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot build the AP-REP");
   krb5_keyblock* subkey = nullptr;
-  code = krb5_auth_con_getsendsubkey(c, ac_.get(), &subkey);
-  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the acceptor subkey");
+  if (use_subkey) {
+    code = krb5_auth_con_getsendsubkey(c, ac_.get(), &subkey);
+    if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the acceptor subkey");
+  }
+  if (legacy && subkey != nullptr && crypto::is_legacy_enctype(subkey->enctype)) {
+    // libkrb5 has no public call for the negotiated enctype: the AP-REP is made again
+    // without a subkey of our own (it then echoes the initiator's, as MIT's does).
+    krb5_free_keyblock(c, subkey);
+    subkey = nullptr;
+    (void)krb5_auth_con_setflags(c, ac_.get(), flags & ~KRB5_AUTH_CONTEXT_USE_SUBKEY);
+    krb5_free_data_contents(c, rep.get());
+    code = krb5_mk_rep(c, ac_.get(), rep.get());
+    if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot build the AP-REP");
+  }
   acceptor_subkey_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(subkey);
   krb5_int32 seq = 0;
   (void)krb5_auth_con_getlocalseqnumber(c, ac_.get(), &seq);

@@ -1,6 +1,7 @@
 #include "core/context.h"
 
 #include "base/trace.h"
+#include "core/oids.h"
 
 namespace apx::core {
 
@@ -36,6 +37,7 @@ void Context::start_protection() {
   keys.context_enctype = ctx_key_ ? ctx_key_->enctype : 0;
   keys.acceptor_subkey = bytes(acceptor_subkey_.get());
   keys.acceptor_enctype = acceptor_subkey_ ? acceptor_subkey_->enctype : 0;
+  keys.mech_oid = oid_bytes(*mech_);
   protection_ = std::make_unique<Protection>(role_ == Role::kInitiator, flags_, keys, send_seq_,
                                              recv_seq_);
 }

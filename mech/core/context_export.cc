@@ -3,6 +3,7 @@
 #include "core/context.h"
 #include "core/exported_context.h"
 #include "core/oids.h"
+#include "crypto/legacy_keys.h"
 #include "crypto/profile.h"
 
 namespace apx::core {
@@ -84,9 +85,12 @@ Result<std::unique_ptr<Context>> Context::import_token(std::span<const uint8_t> 
     ctx->session_key_ = ctx->k5_.own<krb5_keyblock, krb5_free_keyblock>(kb);
   }
   const ProtectionKeys pk{c.context_key.bytes, c.context_key.enctype, c.acceptor_subkey.bytes,
-                          c.acceptor_subkey.enctype};
+                          c.acceptor_subkey.enctype, oid_bytes(*ctx->mech_)};
+  // RFC 1964 contexts (DES3, RC4) count 32-bit sequence numbers.
+  const bool wide = !crypto::is_legacy_enctype(
+      c.acceptor_subkey.bytes.empty() ? c.context_key.enctype : c.acceptor_subkey.enctype);
   const SeqWindow window = SeqWindow::restore(c.window_base, c.window_next, c.window_map,
-                                              c.replay, c.sequence, true);
+                                              c.replay, c.sequence, wide);
   ctx->protection_ = std::make_unique<Protection>(c.initiator, c.flags, pk, c.send_seq, window);
   return ctx;
 }

@@ -5,6 +5,7 @@
 #include "base/trace.h"
 #include "core/context.h"
 #include "core/oids.h"
+#include "crypto/legacy_keys.h"
 #include "token/framing.h"
 #include "token/gss_checksum.h"
 
@@ -272,7 +273,12 @@ Status Context::read_ap_rep(std::span<const uint8_t> body) {
     return k5_.error(GSS_S_FAILURE, code, "The acceptor's AP-REP does not verify");
   auto owned = k5_.own<krb5_ap_rep_enc_part, krb5_free_ap_rep_enc_part>(rep);
   recv_seq_ = static_cast<uint32_t>(rep->seq_number);
-  if (rep->subkey != nullptr) {
+  // MIT init_sec_context.c: with a DES3 or RC4 context key (not DCE style) an acceptor
+  // subkey of the same enctype is the initiator's own echoed back, and is not adopted.
+  const bool echoed = rep->subkey != nullptr && ctx_key_ &&
+                      crypto::is_legacy_enctype(ctx_key_->enctype) &&
+                      (flags_ & GSS_C_DCE_STYLE) == 0 && rep->subkey->enctype == ctx_key_->enctype;
+  if (rep->subkey != nullptr && !echoed) {
     // RFC 4121 §2: the acceptor asserted a subkey; per-message tokens use it.
     krb5_keyblock* k = nullptr;
     if (krb5_copy_keyblock(c, rep->subkey, &k) != 0) return Status::no_memory();
