@@ -4,6 +4,9 @@
 // GSS_S_DEFECTIVE_TOKEN or GSS_S_BAD_SIG — and nothing else (the suite also runs under
 // ASan and UBSan).
 #include <gtest/gtest.h>
+#include <krb5/krb5.h>
+
+#include <cstdio>
 
 #include "gssapi/gssapi_apx.h"
 #include "kdc/gss_helpers.h"
@@ -17,18 +20,20 @@ struct Pair {
   Ctx init, acc;
 };
 
-void establish(Pair& p, OM_uint32 flags, const char* target = "sha1@localhost") {
+// `icred`: the initiator's credential (default: none, the default ccache).
+void establish(Pair& p, OM_uint32 flags, const char* target = "sha1@localhost",
+               gss_cred_id_t icred = GSS_C_NO_CREDENTIAL) {
   Name t = import(target, GSS_C_NT_HOSTBASED_SERVICE);
   OM_uint32 minor;
   Buffer tok, rep, none;
-  ASSERT_FALSE(GSS_ERROR(gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &p.init.h, t.h, &kApx,
+  ASSERT_FALSE(GSS_ERROR(gss_init_sec_context(&minor, icred, &p.init.h, t.h, &kApx,
                                               flags, 0, nullptr, nullptr, nullptr, &tok.b,
                                               nullptr, nullptr)));
   ASSERT_EQ(gss_accept_sec_context(&minor, &p.acc.h, GSS_C_NO_CREDENTIAL, &tok.b, nullptr,
                                    nullptr, nullptr, &rep.b, nullptr, nullptr, nullptr),
             GSS_S_COMPLETE);
   if (rep.b.length) {
-    ASSERT_EQ(gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &p.init.h, t.h, &kApx, flags, 0,
+    ASSERT_EQ(gss_init_sec_context(&minor, icred, &p.init.h, t.h, &kApx, flags, 0,
                                    nullptr, &rep.b, nullptr, &none.b, nullptr, nullptr),
               GSS_S_COMPLETE);
   }
@@ -136,6 +141,82 @@ TEST_P(HostileMessages, TruncationsAndBitFlipsAreRefused) {
 
 INSTANTIATE_TEST_SUITE_P(Enctypes, HostileMessages,
                          testing::Values("sha1@localhost", "sha2@localhost"));
+
+// The RFC 1964 (DES3) and RFC 4757 (RC4) tokens of contexts whose keys are those legacy
+// enctypes: every truncation and every bit flip of a sealed, an integrity-only and a MIC
+// token is a clean refusal, and the intact token still verifies.
+class HostileLegacyMessages : public testing::TestWithParam<const char*> {};
+
+TEST_P(HostileLegacyMessages, TruncationsAndBitFlipsAreRefused) {
+  // The initiator asks for the legacy session key (the KDC gives AES keys otherwise).
+  const int32_t want = std::string(GetParam()).rfind("des3", 0) == 0 ? ENCTYPE_DES3_CBC_SHA1
+                                                                      : ENCTYPE_ARCFOUR_HMAC;
+  OM_uint32 minor = 0;
+  Cred icred;
+  gss_OID_set_desc mechs = {1, &kApx};
+  ASSERT_EQ(gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_INITIATE, &icred.h, nullptr,
+                             nullptr),
+            GSS_S_COMPLETE);
+  int32_t list[] = {want};
+  ASSERT_EQ(gss_krb5_set_allowable_enctypes(&minor, icred.h, 1, list), GSS_S_COMPLETE);
+  Pair p;
+  establish(p, GSS_C_MUTUAL_FLAG, GetParam(), icred.h);
+  // The context really has the legacy session key (MIT's enctype OID ends in it).
+  gss_buffer_set_t key = GSS_C_NO_BUFFER_SET;
+  ASSERT_EQ(gss_inquire_sec_context_by_oid(&minor, p.init.h,
+                                           const_cast<gss_OID>(GSS_C_INQ_SSPI_SESSION_KEY), &key),
+            GSS_S_COMPLETE);
+  ASSERT_EQ(key->count, 2u);
+  const uint8_t enctype = static_cast<const uint8_t*>(key->elements[1].value)[key->elements[1].length - 1];
+  gss_release_buffer_set(&minor, &key);
+  EXPECT_TRUE(enctype == ENCTYPE_DES3_CBC_SHA1 || enctype == ENCTYPE_ARCFOUR_HMAC) << int{enctype};
+  struct Made {
+    const char* what;
+    std::vector<uint8_t> token;
+    bool is_mic;
+  };
+  const std::vector<Made> tokens = {
+      {"wrap conf", wrap(p.init.h, 1), false},
+      {"wrap integ", wrap(p.init.h, 0), false},
+      {"mic", mic(p.init.h), true},
+  };
+  for (const Made& m : tokens) {
+    SCOPED_TRACE(m.what);
+    ASSERT_FALSE(m.token.empty());
+    auto judge = [&](const std::vector<uint8_t>& t) {
+      return m.is_mic ? verify(p.acc.h, t) : unwrap(p.acc.h, t);
+    };
+    for (size_t n = 1; n < m.token.size(); ++n) {
+      std::vector<uint8_t> cut(m.token.begin(), m.token.begin() + static_cast<long>(n));
+      const OM_uint32 major = judge(cut);
+      EXPECT_TRUE(clean_refusal(major)) << "truncated to " << n << " major 0x" << std::hex << major;
+    }
+    // RFC 4757 §7.2-7.3: in an RC4 MIC or integrity-only Wrap token the sequence number
+    // is protected only by the window: the checksum covers the header's first 8 octets
+    // (and the confounder) and the data, and RC4 is a stream cipher, so a flipped bit of
+    // the 4 sequence octets changes the number and nothing else. MIT's receiver accepts
+    // such a flip just the same when it keeps no window, as this context does. (A sealed
+    // token's data key depends on the number; DES3 encrypts it in CBC with the direction.)
+    size_t seq_from = 0, seq_to = 0;
+    if (enctype == ENCTYPE_ARCFOUR_HMAC && std::string(m.what) != "wrap conf") {
+      const size_t framing = 2 + (m.token[1] & 0x80 ? (m.token[1] & 0x7f) : 0) + 2 +
+                             m.token[3 + (m.token[1] & 0x80 ? (m.token[1] & 0x7f) : 0)];
+      seq_from = framing + 8;  // TOK_ID, SGN_ALG, SEAL_ALG, filler
+      seq_to = seq_from + 4;
+    }
+    for (size_t bit = 0; bit < m.token.size() * 8; ++bit) {
+      if (bit / 8 >= seq_from && bit / 8 < seq_to) continue;
+      auto t = m.token;
+      t[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      const OM_uint32 major = judge(t);
+      EXPECT_TRUE(clean_refusal(major)) << "bit " << bit << " major 0x" << std::hex << major;
+    }
+    EXPECT_FALSE(GSS_ERROR(judge(m.token))) << "the unmodified token";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(LegacyEnctypes, HostileLegacyMessages,
+                         testing::Values("des3@localhost", "rc4@localhost"));
 
 TEST(HostileMessageHeaders, FieldsOutOfRange) {
   Pair p;
