@@ -207,6 +207,8 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   acceptor_name_ = std::move(server_name);
   endtime_ = ticket->enc_part2->times.endtime;
   authtime_ = ticket->enc_part2->times.authtime;
+  starttime_ = ticket->enc_part2->times.starttime;
+  renew_till_ = ticket->enc_part2->times.renew_till;
   ticket_flags_ = ticket->enc_part2->flags;
 
   APX_TRY(check_authenticator(cb, ap_options));

@@ -19,6 +19,8 @@
 
 namespace apx::core {
 
+struct MitExportedContext;
+
 enum class Role { kInitiator, kAcceptor };
 
 // What one establishment step hands back: the major status (COMPLETE or CONTINUE_NEEDED
@@ -39,10 +41,12 @@ class Context {
                                                               OM_uint32 time_req);
   static base::Result<std::unique_ptr<Context>> new_acceptor(std::shared_ptr<Cred> cred);
 
-  // gss_export_sec_context / gss_import_sec_context (standalone mode: in interposer mode
-  // the mechglue sends imports to MIT's mechanism). The token holds keys: it is for
-  // passing a context between processes of one host, as RFC 2743 §2.2.8 intends, and is
-  // wiped when released.
+  // gss_export_sec_context / gss_import_sec_context. Under apx's own OID (standalone) the
+  // token is apx's (exported_context.h) and the mechglue brings it back to apx. Under a
+  // krb5 OID (interposer) the mechglue hands the import to MIT's built-in mechanism, so
+  // the token is the one MIT's mechanism reads (mit_context_export.h). The token holds
+  // keys: it is for passing a context between processes of one host, as RFC 2743 §2.2.8
+  // intends, and is wiped when released.
   [[nodiscard]] base::Result<base::SecretBytes> export_token() const;
   static base::Result<std::unique_ptr<Context>> import_token(std::span<const uint8_t> token);
 
@@ -114,6 +118,12 @@ class Context {
   [[nodiscard]] std::string rd_req_context(krb5_error_code code,
                                            std::span<const uint8_t> ticket) const;
   base::Status finish_keys();
+  // export_token for the krb5 OIDs (context_export_mit.cc).
+  using AuthdataHold = k5::Owned<krb5_authdata*, krb5_free_authdata>;
+  [[nodiscard]] base::Result<base::SecretBytes> export_mit_token() const;
+  base::Status fill_mit_auth_context(MitExportedContext& m,
+                                     std::vector<k5::KeyblockPtr>& held) const;
+  base::Status fill_mit_authdata(MitExportedContext& m, AuthdataHold& held) const;
   // Called once the context is established: keys and sequence numbers for messages.
   void start_protection();
 
@@ -139,6 +149,8 @@ class Context {
   krb5_timestamp endtime_ = 0;
   int32_t clockskew_ = 0;  // acceptor: krb5.conf's clockskew, read once
   krb5_timestamp authtime_ = 0;
+  krb5_timestamp starttime_ = 0;   // the ticket's, carried by MIT's exported context
+  krb5_timestamp renew_till_ = 0;
   krb5_flags ticket_flags_ = 0;
   uint64_t send_seq_ = 0;
   uint64_t recv_seq_ = 0;

@@ -40,6 +40,8 @@ bool get_name(std::string_view text, std::optional<Name>& out) {
 
 Result<base::SecretBytes> Context::export_token() const {
   if (!protection_) return Status::no_context(Minor::kCtxIncomplete);
+  // Interposer mode: the import will reach MIT's mechanism, not apx.
+  if (mech_ != &kMechApx) return export_mit_token();
   const Protection& p = *protection_;
   ExportedContext c;
   c.initiator = role_ == Role::kInitiator;

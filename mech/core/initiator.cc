@@ -177,6 +177,8 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   acceptor_name_ = std::move(acceptor);
   endtime_ = creds->times.endtime;
   authtime_ = creds->times.authtime;
+  starttime_ = creds->times.starttime;
+  renew_till_ = creds->times.renew_till;
   ticket_flags_ = creds->ticket_flags;
 
   // RFC 4121 §4.1.1.1 and MIT: confidentiality and integrity are always offered unless
