@@ -19,13 +19,17 @@ constexpr std::array<uint8_t, 256> make_values() {
 constexpr std::array<uint8_t, 256> kValues = make_values();
 
 // The decoded size of strict base64 text, or nullopt. RFC 4648 §4: groups of 4
-// characters; the last may end in "=" (2 bytes) or "==" (1 byte), nowhere else.
+// characters; the last may end in "=" (2 bytes) or "==" (1 byte), nowhere else. §3.5:
+// the bits the padding leaves over are zero, so each byte string has one encoding (what
+// every encoder, MIT's included, writes).
 std::optional<size_t> decoded_size(std::span<const uint8_t> text) {
   if (text.size() % 4 != 0) return std::nullopt;
   size_t pad = 0;
   if (!text.empty() && text.back() == '=') pad = text[text.size() - 2] == '=' ? 2 : 1;
   for (size_t i = 0; i < text.size() - pad; ++i)
     if (kValues[text[i]] == kInvalid) return std::nullopt;
+  if (pad == 1 && (kValues[text[text.size() - 2]] & 0x3) != 0) return std::nullopt;
+  if (pad == 2 && (kValues[text[text.size() - 3]] & 0xF) != 0) return std::nullopt;
   return text.size() / 4 * 3 - pad;
 }
 
