@@ -1,6 +1,10 @@
 #include "core/cred_export.h"
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 #include "base/trace.h"
 #include "core/exported_cred.h"
@@ -97,24 +101,38 @@ Status export_contents(const k5::Context& k5, krb5_ccache cc, ExportedCred& e) {
 Result<k5::PrincipalPtr> parse(const k5::Context& k5, const std::string& text) {
   krb5_principal p = nullptr;
   const krb5_error_code code = krb5_parse_name(k5.get(), text.c_str(), &p);
-  if (code != 0) return k5.error(GSS_S_DEFECTIVE_TOKEN, code, "Cannot parse the exported name '" + text + "'");
+  if (code != 0)
+    return k5.error(GSS_S_DEFECTIVE_TOKEN, code, "Cannot parse the exported name '" + text + "'");
   return k5.own<krb5_principal_data, krb5_free_principal>(p);
 }
 
-// A null-terminated pointer list over `list`, as krb5_creds holds addresses and authdata;
-// the elements borrow the token's bytes (krb5_cc_store_cred copies them).
-template <class T, class Fill>
-struct K5List {
-  std::vector<T> items;
-  std::vector<T*> ptrs;
-  K5List(const std::optional<std::vector<ExportedTyped>>& list, Fill fill) {
+// krb5_address and krb5_authdata over the token's bytes (krb5_cc_store_cred copies them).
+void fill(krb5_address& a, const ExportedTyped& e) {
+  a = {KV5M_ADDRESS, static_cast<krb5_addrtype>(e.type),
+       static_cast<unsigned int>(e.contents.size()), const_cast<krb5_octet*>(e.contents.data())};
+}
+void fill(krb5_authdata& a, const ExportedTyped& e) {
+  a = {KV5M_AUTHDATA, static_cast<krb5_authdatatype>(e.type),
+       static_cast<unsigned int>(e.contents.size()), const_cast<krb5_octet*>(e.contents.data())};
+}
+
+// A null-terminated pointer list, as krb5_creds holds addresses and authdata (null when
+// the token had null).
+template <class T>
+class K5List {
+ public:
+  explicit K5List(const std::optional<std::vector<ExportedTyped>>& list) {
     if (!list) return;
-    items.resize(list->size());
-    for (size_t i = 0; i < items.size(); ++i) fill(items[i], (*list)[i]);
-    for (T& t : items) ptrs.push_back(&t);
-    ptrs.push_back(nullptr);
+    items_.resize(list->size());
+    for (size_t i = 0; i < items_.size(); ++i) fill(items_[i], (*list)[i]);
+    for (T& t : items_) ptrs_.push_back(&t);
+    ptrs_.push_back(nullptr);
   }
-  T** get() { return ptrs.empty() ? nullptr : ptrs.data(); }
+  T** get() { return ptrs_.empty() ? nullptr : ptrs_.data(); }
+
+ private:
+  std::vector<T> items_;
+  std::vector<T*> ptrs_;
 };
 
 krb5_data data_of(const std::vector<uint8_t>& v) {
@@ -126,16 +144,8 @@ krb5_data data_of(const std::vector<uint8_t>& v) {
 Status store_ticket(const k5::Context& k5, krb5_ccache cc, const ExportedTicket& t) {
   APX_TRY_ASSIGN(k5::PrincipalPtr client, parse(k5, *t.client));
   APX_TRY_ASSIGN(k5::PrincipalPtr server, parse(k5, *t.server));
-  auto fill_addr = [](krb5_address& a, const ExportedTyped& e) {
-    a = {KV5M_ADDRESS, static_cast<krb5_addrtype>(e.type), static_cast<unsigned int>(e.contents.size()),
-         const_cast<krb5_octet*>(e.contents.data())};
-  };
-  auto fill_ad = [](krb5_authdata& a, const ExportedTyped& e) {
-    a = {KV5M_AUTHDATA, static_cast<krb5_authdatatype>(e.type), static_cast<unsigned int>(e.contents.size()),
-         const_cast<krb5_octet*>(e.contents.data())};
-  };
-  K5List<krb5_address, decltype(fill_addr)> addrs(t.addresses, fill_addr);
-  K5List<krb5_authdata, decltype(fill_ad)> authdata(t.authdata, fill_ad);
+  K5List<krb5_address> addrs(t.addresses);
+  K5List<krb5_authdata> authdata(t.authdata);
   krb5_creds creds{};
   creds.magic = KV5M_CREDS;
   creds.client = client.get();
@@ -215,7 +225,8 @@ Status CredExport::load_ccache(Cred& cred, const ExportedCred& e) {
   if (e.ccache_kind == ExportedCcacheKind::kNamed) {
     const krb5_error_code code = krb5_cc_resolve(c, e.ccache_name.c_str(), &raw);
     if (code != 0)
-      return k5.error(GSS_S_DEFECTIVE_TOKEN, code, "Cannot open the exported ccache " + e.ccache_name);
+      return k5.error(GSS_S_DEFECTIVE_TOKEN, code,
+                      "Cannot open the exported ccache " + e.ccache_name);
     cred.ccache_ = k5.own_ccache(raw);
     cred.ccache_name_ = e.ccache_name;
     return Status::complete();
@@ -290,14 +301,19 @@ Result<std::shared_ptr<Cred>> CredExport::load(const ExportedCred& e) {
     krb5_keytab kt = nullptr;
     const krb5_error_code code = krb5_kt_resolve(k5.get(), e.keytab->c_str(), &kt);
     if (code != 0)
-      return k5.error(GSS_S_DEFECTIVE_TOKEN, code, "Cannot open the exported keytab " + *e.keytab);
+      return k5.error(GSS_S_DEFECTIVE_TOKEN, code,
+                      "Cannot open the exported keytab " + *e.keytab);
     cred->keytab_ = k5.own<_krb5_kt, krb5_kt_close>(kt);
     cred->keytab_name_ = *e.keytab;
   }
   if (e.client_keytab && !cred->client_keytab_) {
+    // MIT names its default client keytab even when there is none: kept, as acquire_cred
+    // keeps it, only when it holds keys.
     krb5_keytab kt = nullptr;
-    if (krb5_kt_resolve(k5.get(), e.client_keytab->c_str(), &kt) == 0)
-      cred->client_keytab_ = k5.own<_krb5_kt, krb5_kt_close>(kt);
+    if (krb5_kt_resolve(k5.get(), e.client_keytab->c_str(), &kt) == 0) {
+      auto owned = k5.own<_krb5_kt, krb5_kt_close>(kt);
+      if (krb5_kt_have_content(k5.get(), kt) == 0) cred->client_keytab_ = std::move(owned);
+    }
   }
   if (e.rcache) cred->rcache_name_ = *e.rcache;
   if (e.enctypes) cred->allowed_ = *e.enctypes;

@@ -46,7 +46,8 @@ std::string krb5_element(const std::vector<uint8_t>& t) {
            t[at + 3];
   };
   if (t.size() < 4 + 9 + 4 || be32(0) != 9 ||
-      std::string(t.begin() + 4, t.begin() + 13) != std::string(static_cast<char*>(kKrb5Oid.elements), 9) ||
+      std::string(t.begin() + 4, t.begin() + 13) !=
+          std::string(static_cast<char*>(kKrb5Oid.elements), 9) ||
       be32(13) != t.size() - 17)
     return "";
   return std::string(t.begin() + 17, t.end());
@@ -132,7 +133,8 @@ TEST(CredExport, InitiatorCredentialTravelsByCacheName) {
   const std::vector<uint8_t> token = export_cred(c.h);
   EXPECT_EQ(trace_count(g_trace_path, "export_cred:"), exports + 1) << "apx did not export";
   const std::string json = krb5_element(token);
-  ASSERT_EQ(json.rfind("[\"K5C1\",[1,[\"" + Realm::shared().user_principal() + "\",null,null]", 0), 0u)
+  const std::string user = Realm::shared().user_principal();
+  ASSERT_EQ(json.rfind("[\"K5C1\",[1,[\"" + user + "\",null,null]", 0), 0u)
       << json;
   // A FILE cache goes by name, as MIT's json_ccache: no keys in the token.
   EXPECT_NE(json.find("\"FILE:" + Realm::shared().ccache() + "\""), std::string::npos) << json;
@@ -196,8 +198,9 @@ TEST(CredExport, DelegatedTicketsTravelInTheToken) {
     delegated_cred(deleg);
     const std::string json = krb5_element(export_cred(deleg.h));
     // MIT's json_ccache_contents: [principal, creds...], each cred with its session key.
-    const std::string contents = "[\"" + Realm::shared().user_principal() + "\",[\"" +
-                                 Realm::shared().user_principal() + "\",\"krbtgt/APX.TEST@APX.TEST\",[";
+    const std::string user = Realm::shared().user_principal();
+    const std::string contents =
+        "[\"" + user + "\",[\"" + user + "\",\"krbtgt/APX.TEST@APX.TEST\",[";
     EXPECT_NE(json.find(contents), std::string::npos) << json.substr(0, 300);
     EXPECT_EQ(json.find("MEMORY:"), std::string::npos);
     Cred imported;

@@ -176,7 +176,8 @@ TEST(JsonParse, RefusesHostileText) {
 TEST(JsonParse, NestingAndValueCountAreBounded) {
   const std::string deep_ok = std::string(kJsonMaxDepth, '[') + std::string(kJsonMaxDepth, ']');
   EXPECT_TRUE(parse(deep_ok));
-  const std::string deep = std::string(kJsonMaxDepth + 1, '[') + std::string(kJsonMaxDepth + 1, ']');
+  const std::string deep =
+      std::string(kJsonMaxDepth + 1, '[') + std::string(kJsonMaxDepth + 1, ']');
   EXPECT_FALSE(parse(deep));
   const std::string very_deep(1 << 20, '[');  // no stack overflow, just a refusal
   EXPECT_FALSE(json_parse(bytes_of(very_deep)));
