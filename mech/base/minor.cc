@@ -118,6 +118,12 @@ constexpr Entry kTexts[] = {
     {Minor::kCtxExportFormat,
      "The exported context token is malformed or was made by another apx version (its keys "
      "do not fit their encryption types): export and import with the same apx release"},
+    {Minor::kCredExportFormat,
+     "The exported credential token is malformed: it is not the krb5 mechanism's \"K5C1\" "
+     "JSON format (MIT krb5's gss_export_cred), or it was altered or truncated"},
+    {Minor::kCredExportUnsupported,
+     "The exported credential is of a kind apx cannot hold (an S4U2Proxy impersonator, an "
+     "IAKERB or a password credential): import it into MIT's own mechanism"},
 };
 
 constexpr auto kTable = [] {

@@ -61,6 +61,9 @@ enum class Minor : OM_uint32 {
   kTokenDceFramed,
   // Context export
   kCtxExportFormat,
+  // Credential export (MIT's "K5C1" format)
+  kCredExportFormat,
+  kCredExportUnsupported,
   kCount
 };
 

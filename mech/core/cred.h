@@ -73,6 +73,7 @@ class Cred {
                                                              Name client, krb5_timestamp end);
 
  private:
+  friend struct CredExport;  // gss_export_cred / gss_import_cred (cred_export.cc)
   explicit Cred(k5::Context ctx) : k5_(std::move(ctx)) {}
   base::Status acquire_initiator(const Name* desired, const CredStore& store);
   base::Status acquire_acceptor(const Name* desired, const CredStore& store);

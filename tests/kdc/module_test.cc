@@ -60,7 +60,9 @@ TEST(Module, ExportsExactlyTheTwoTables) {
         "gssi_export_name", "gssi_compare_name", "gssi_duplicate_name",
         "gssi_inquire_names_for_mech", "gss_init_sec_context", "gss_accept_sec_context",
         "gss_import_name", "gss_display_name", "gss_acquire_cred", "gss_internal_release_oid",
-        "gssspi_set_cred_option", "gssspi_mech_invoke", "gssspi_import_name_by_mech"}) {
+        "gssspi_set_cred_option", "gssspi_mech_invoke", "gssspi_import_name_by_mech",
+        "gssi_export_cred", "gssi_import_cred", "gssi_import_cred_by_mech", "gss_export_cred",
+        "gss_import_cred", "gssspi_import_cred_by_mech"}) {
     EXPECT_EQ(names.count(must), 1u) << must;
     EXPECT_NE(dlsym(m.handle(), must), nullptr) << must;
   }
