@@ -312,11 +312,14 @@ scenario() {  # NAME MECH_CONF
             "$work/gss-server.$name.log"
         [ "$s" != 4 ] || grep -E '^(debug1: kex: algorithm|Authenticated to)' "$o.4.err"
         [ "$s" != 5 ] || cat "$o.5.err"
+    # An AP-REQ's size varies by a few octets from one to the next in both mechanisms (the
+    # DER lengths of the authenticator's microseconds and sequence number).
     # gss-client lists the name types the mechanism imports, apx's own (no composite export
     # names, which apx does not import; anonymous and enterprise names, which it does).
     done | sed -E -e "s/-$name\>/-RUN/g" -e "s/:$sshd_port\>/:PORT/g" \
         -e 's|/tmp/krb5cc_[0-9]+_[A-Za-z0-9]+|CCACHE|g' \
         -e 's|^[0-9/]+ [0-9:]+  [0-9/]+ [0-9:]+  |TIMES  |' -e 's/lifetime [0-9]+/lifetime N/' \
+        -e 's/^(Sending init_sec_context token \(size=)[0-9]+/\1N/' \
         -e '/^Mechanism \{ 1 2 840 113554 1 2 2 \} supports [0-9]+ names$/d' -e '/^  [0-9]+: \{ [0-9 ]+ \}$/d' \
         >"$work/$name.transcript"
 }
