@@ -3,6 +3,10 @@
 // lib/gssapi/krb5/acquire_cred.c (acquire_init_cred, scan_ccache, get_cache_for_name,
 // kg_cred_resolve, maybe_get_initial_cred), so that a host sees the same caches used and
 // written whichever mechanism serves it.
+#include <netdb.h>
+#include <profile.h>
+
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -43,9 +47,62 @@ bool walkable(krb5_context c, krb5_keytab kt) {
   return type == "FILE" || type == "WRFILE" || type == "MEMORY";
 }
 
+// A libdefaults setting of krb5.conf is not "false" (absent: `dflt`).
+bool libdefault_on(krb5_context c, const char* key, bool dflt) {
+  profile_t profile = nullptr;
+  if (krb5_get_profile(c, &profile) != 0) return dflt;
+  char* value = nullptr;
+  bool on = dflt;
+  if (profile_get_string(profile, "libdefaults", key, nullptr, nullptr, &value) == 0 &&
+      value != nullptr)
+    on = std::string_view(value) != "false";
+  profile_release_string(value);
+  profile_release(profile);
+  return on;
+}
+
+// The host as libkrb5's DNS canonicalisation names it: forward lookup, then (rdns, on by
+// default) the reverse name of its address.
+std::string dns_host(krb5_context c, const std::string& host) {
+  addrinfo hints{};
+  hints.ai_flags = AI_CANONNAME;
+  addrinfo* ai = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &ai) != 0) return host;
+  std::string canon = ai->ai_canonname != nullptr ? ai->ai_canonname : host;
+  char rname[NI_MAXHOST];
+  if (libdefault_on(c, "rdns", true) &&
+      getnameinfo(ai->ai_addr, ai->ai_addrlen, rname, sizeof rname, nullptr, 0, NI_NAMEREQD) == 0)
+    canon = rname;
+  freeaddrinfo(ai);
+  for (char& ch : canon) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return canon;
+}
+
+// A host-based principal with its host canonicalised through DNS, as libkrb5's fallback
+// tries second (k5_canonprinc, private to libkrb5); none when that changes nothing.
+k5::PrincipalPtr canonical_host(const k5::Context& k5, krb5_const_principal p) {
+  krb5_context c = k5.get();
+  k5::PrincipalPtr none(nullptr, {c});
+  if (p->type != KRB5_NT_SRV_HST || p->length != 2 ||
+      !libdefault_on(c, "dns_canonicalize_hostname", true))
+    return none;
+  const std::string host(p->data[1].data, p->data[1].length);
+  if (host.empty()) return none;
+  const std::string canon = dns_host(c, host);
+  if (canon == host) return none;
+  const std::string service(p->data[0].data, p->data[0].length);
+  const std::string realm(p->realm.data, p->realm.length);
+  krb5_principal out = nullptr;
+  if (krb5_build_principal(c, &out, static_cast<unsigned>(realm.size()), realm.c_str(),
+                           service.c_str(), canon.c_str(), nullptr) != 0)
+    return none;
+  out->type = KRB5_NT_SRV_HST;
+  return k5.own<krb5_principal_data, krb5_free_principal>(out);
+}
+
 // Has `kt` a key for `client`? krb5_sname_match lets an empty realm or host match any,
 // like MIT's k5_kt_have_match (private to libkrb5).
-bool keytab_has(krb5_context c, krb5_keytab kt, krb5_const_principal client) {
+bool keytab_has_exactly(krb5_context c, krb5_keytab kt, krb5_const_principal client) {
   if (!walkable(c, kt)) {
     krb5_keytab_entry e;
     if (krb5_kt_get_entry(c, kt, client, 0, 0, &e) != 0) return false;
@@ -64,11 +121,21 @@ bool keytab_has(krb5_context c, krb5_keytab kt, krb5_const_principal client) {
   return found;
 }
 
-// Does the ccache's client satisfy the name asked for? (MIT's k5_sname_compare.)
+bool keytab_has(const k5::Context& k5, krb5_keytab kt, krb5_const_principal client) {
+  if (keytab_has_exactly(k5.get(), kt, client)) return true;
+  k5::PrincipalPtr canon = canonical_host(k5, client);
+  return canon && keytab_has_exactly(k5.get(), kt, canon.get());
+}
+
+// Does the ccache's client satisfy the name asked for? (MIT's k5_sname_compare, with its
+// DNS fallback for a host-based name.)
 bool client_matches(const k5::Context& k5, const Name& desired, krb5_const_principal p) {
   if (desired.any_host()) return desired.matches_server(k5, p);
   auto want = desired.principal(k5);
-  return want && krb5_sname_match(k5.get(), want->get(), p) != 0;
+  if (!want) return false;
+  if (krb5_sname_match(k5.get(), want->get(), p) != 0) return true;
+  k5::PrincipalPtr canon = canonical_host(k5, want->get());
+  return canon && krb5_sname_match(k5.get(), canon.get(), p) != 0;
 }
 
 }  // namespace
@@ -195,7 +262,7 @@ void Cred::scan_config(const krb5_creds& entry) {
 bool Cred::can_get_initial_creds() const {
   if (password_) return true;
   if (!client_keytab_) return false;
-  return !client_ || keytab_has(k5_.get(), client_keytab_.get(), client_.get());
+  return !client_ || keytab_has(k5_, client_keytab_.get(), client_.get());
 }
 
 Status Cred::name_from_client_keytab() {
