@@ -17,14 +17,6 @@ std::mutex g_identity_mu;
 std::string g_acceptor_identity;
 thread_local std::string t_ccache_name;
 
-std::string ccache_full_name(const k5::Context& k5, krb5_ccache cc) {
-  char* n = nullptr;
-  if (krb5_cc_get_full_name(k5.get(), cc, &n) != 0) return "(unknown ccache)";
-  std::string s = n;
-  krb5_free_string(k5.get(), n);
-  return s;
-}
-
 std::string keytab_full_name(const k5::Context& k5, krb5_keytab kt) {
   char buf[1024];
   if (krb5_kt_get_name(k5.get(), kt, buf, sizeof buf) != 0) return "(unknown keytab)";
@@ -42,6 +34,19 @@ std::string time_text(krb5_timestamp t) {
 
 }  // namespace
 
+std::string ccache_full_name(const k5::Context& k5, krb5_ccache cc) {
+  char* n = nullptr;
+  if (krb5_cc_get_full_name(k5.get(), cc, &n) != 0) return "(unknown ccache)";
+  std::string s = n;
+  krb5_free_string(k5.get(), n);
+  return s;
+}
+
+void Cred::set_ccache(k5::CcachePtr cc) {
+  ccache_name_ = ccache_full_name(k5_, cc.get());
+  ccache_ = std::move(cc);
+}
+
 std::string set_thread_ccache_name(std::string name) {
   return std::exchange(t_ccache_name, std::move(name));
 }
@@ -56,167 +61,43 @@ std::string acceptor_identity() {
   return g_acceptor_identity;
 }
 
+namespace {
+
+// MIT's acquire_cred_from: a password is for an initiator with a name and neither a ccache
+// nor a client keytab; "verify" only goes with a password.
+Status check_password_store(const Name* desired, gss_cred_usage_t usage, const CredStore& s) {
+  if (!s.password) {
+    if (!s.verify) return Status::complete();
+    return base::with_detail(Status::failure(Minor::kCredUsageInvalid),
+                             "Credential usage type is unknown: the cred store key \"verify\" "
+                             "goes only with \"password\"");
+  }
+  if (desired == nullptr) return Status::bad_name(Minor::kNameNotMechName);
+  if (usage == GSS_C_ACCEPT || !s.ccache.empty() || !s.client_keytab.empty())
+    return base::with_detail(Status::failure(Minor::kCredUsageInvalid),
+                             "Credential usage type is unknown: a password makes an initiator "
+                             "credential, without a ccache or client_keytab");
+  return Status::complete();
+}
+
+}  // namespace
+
 Result<std::shared_ptr<Cred>> Cred::acquire(const Name* desired, gss_cred_usage_t usage,
-                                            const CredStore& store) {
+                                            const CredStore& store, bool resolve_now) {
   if (usage != GSS_C_INITIATE && usage != GSS_C_ACCEPT && usage != GSS_C_BOTH)
     return Status::failure(Minor::kCredUsageInvalid);
+  APX_TRY(check_password_store(desired, usage, store));
   APX_TRY_ASSIGN(k5::Context ctx, k5::Context::create());
   std::shared_ptr<Cred> cred(new Cred(std::move(ctx)));
   cred->usage_ = usage;
   cred->rcache_name_ = store.rcache;
-  if (usage != GSS_C_ACCEPT) APX_TRY(cred->acquire_initiator(desired, store));
+  // gss_krb5_ccache_name: this thread's ccache is the credential's default, collection
+  // and all (MIT's kg_sync_ccache_name).
+  if (const std::string t = thread_ccache_name(); !t.empty())
+    (void)krb5_cc_set_default_name(cred->k5_.get(), t.c_str());
+  if (usage != GSS_C_ACCEPT) APX_TRY(cred->acquire_initiator(desired, store, resolve_now));
   if (usage != GSS_C_INITIATE) APX_TRY(cred->acquire_acceptor(desired, store));
   return cred;
-}
-
-Status Cred::acquire_initiator(const Name* desired, const CredStore& store) {
-  krb5_context c = k5_.get();
-  krb5_ccache raw = nullptr;
-  krb5_error_code code = 0;
-  bool made = false;
-  std::string chosen = store.ccache.empty() ? thread_ccache_name() : store.ccache;
-  k5::PrincipalPtr want(nullptr, {c});
-  if (desired != nullptr) {
-    APX_TRY_ASSIGN(want, desired->principal(k5_));
-  }
-  open_client_keytab(store);
-  if (!chosen.empty()) {
-    code = krb5_cc_resolve(c, chosen.c_str(), &raw);
-  } else if (want) {
-    // A ccache collection (DIR:, KEYRING:, KCM:) may hold tickets for several clients.
-    code = krb5_cc_cache_match(c, want.get(), &raw);
-    if (code == KRB5_CC_NOTFOUND && client_keytab_) {
-      // Tickets will come from the client keytab, into a cache of this credential's own,
-      // destroyed with it (as MIT's destroy_ccache).
-      code = krb5_cc_new_unique(c, "MEMORY", nullptr, &raw);
-      made = code == 0;
-    } else if (code == KRB5_CC_NOTFOUND) {
-      return k5_.error(GSS_S_NO_CRED, code,
-                       "No Kerberos tickets for " + desired->display() +
-                           " in any credential cache: run 'kinit " + desired->display() + "'");
-    }
-  } else {
-    code = krb5_cc_default(c, &raw);
-  }
-  if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot open the credential cache");
-  ccache_ = made ? k5_.own_made_ccache(raw) : k5_.own_ccache(raw);
-  ccache_name_ = ccache_full_name(k5_, raw);
-
-  krb5_principal client = nullptr;
-  code = krb5_cc_get_principal(c, raw, &client);
-  if (code != 0 && client_keytab_) {
-    APX_TRY(kinit_from_client_keytab(want.get()));
-    code = krb5_cc_get_principal(c, raw, &client);
-  }
-  if (code != 0)
-    return k5_.error(GSS_S_NO_CRED, code,
-                     "No Kerberos credentials in " + ccache_name_ +
-                         ": run kinit (or set KRB5CCNAME to the cache that holds your tickets)");
-  auto owned_client = k5_.own<krb5_principal_data, krb5_free_principal>(client);
-  if (want && !krb5_principal_compare(c, want.get(), client))
-    return k5_.error(GSS_S_NO_CRED, KRB5_CC_NOTFOUND,
-                     "The credential cache " + ccache_name_ + " holds tickets for " +
-                         k5_.unparse(client) + ", not " + desired->display());
-  APX_TRY_ASSIGN(Name n, Name::from_principal(k5_, client));
-  name_ = std::move(n);
-  APX_TRY(check_ticket_expiry());
-  if (initiator_lifetime() == 0 && client_keytab_) {
-    // Expired, but the client keytab can renew them (MIT does the same).
-    APX_TRY(kinit_from_client_keytab(client));
-    APX_TRY(check_ticket_expiry());
-  }
-  base::trace("acquire_cred: initiator %s from %s", name_->display().c_str(),
-              ccache_name_.c_str());
-  return Status::complete();
-}
-
-void Cred::open_client_keytab(const CredStore& store) {
-  // The client keytab ("client_keytab" store key, else KRB5_CLIENT_KTNAME or krb5.conf's
-  // default_client_keytab_name); used only when it has keys.
-  krb5_context c = k5_.get();
-  krb5_keytab kt = nullptr;
-  const krb5_error_code code = store.client_keytab.empty()
-                                   ? krb5_kt_client_default(c, &kt)
-                                   : krb5_kt_resolve(c, store.client_keytab.c_str(), &kt);
-  if (code != 0) return;
-  auto owned = k5_.own<_krb5_kt, krb5_kt_close>(kt);
-  if (krb5_kt_have_content(c, kt) != 0) return;
-  client_keytab_ = std::move(owned);
-}
-
-Status Cred::kinit_from_client_keytab(krb5_const_principal want) {
-  krb5_context c = k5_.get();
-  krb5_principal client = nullptr;
-  krb5_error_code code = 0;
-  if (want != nullptr) {
-    code = krb5_copy_principal(c, want, &client);
-  } else {
-    // No name asked for: the keytab's first principal, as MIT does.
-    krb5_kt_cursor cur;
-    krb5_keytab_entry e;
-    code = krb5_kt_start_seq_get(c, client_keytab_.get(), &cur);
-    if (code == 0) {
-      code = krb5_kt_next_entry(c, client_keytab_.get(), &e, &cur);
-      if (code == 0) {
-        code = krb5_copy_principal(c, e.principal, &client);
-        krb5_free_keytab_entry_contents(c, &e);
-      }
-      (void)krb5_kt_end_seq_get(c, client_keytab_.get(), &cur);
-    }
-  }
-  if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot read the client keytab");
-  auto owned_client = k5_.own<krb5_principal_data, krb5_free_principal>(client);
-  krb5_creds creds{};
-  code = krb5_get_init_creds_keytab(c, &creds, client, client_keytab_.get(), 0, nullptr, nullptr);
-  if (code == 0) code = krb5_cc_initialize(c, ccache_.get(), client);
-  if (code == 0) code = krb5_cc_store_cred(c, ccache_.get(), &creds);
-  krb5_free_cred_contents(c, &creds);
-  if (code != 0)
-    return k5_.error(GSS_S_NO_CRED, code,
-                     "Cannot get tickets for " + k5_.unparse(client) + " from the client keytab");
-  base::trace("acquire_cred: tickets for %s from the client keytab", k5_.unparse(client).c_str());
-  return Status::complete();
-}
-
-Status Cred::check_ticket_expiry() {
-  // MIT: the credential lives as long as the client's TGT, or, without a TGT, as long as
-  // the longest-lived ticket in the cache.
-  krb5_context c = k5_.get();
-  krb5_cc_cursor cur = nullptr;
-  krb5_error_code code = krb5_cc_start_seq_get(c, ccache_.get(), &cur);
-  if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot read " + ccache_name_);
-  krb5_timestamp tgt_end = 0, max_end = 0;
-  bool any = false;
-  // The client as read at acquisition (no second read of the cache).
-  k5::PrincipalPtr owned_client(nullptr, {c});
-  if (name_) {
-    auto p = name_->principal(k5_);
-    if (p) owned_client = std::move(*p);
-  }
-  const krb5_principal client = owned_client.get();
-  krb5_creds creds;
-  while (krb5_cc_next_cred(c, ccache_.get(), &cur, &creds) == 0) {
-    const bool config = krb5_is_config_principal(c, creds.server) != 0;
-    if (!config) {
-      any = true;
-      max_end = std::max(max_end, creds.times.endtime);
-      const krb5_principal s = creds.server;
-      if (client != nullptr && s->length == 2 &&
-          std::string_view(s->data[0].data, s->data[0].length) == KRB5_TGS_NAME &&
-          std::string_view(s->data[1].data, s->data[1].length) ==
-              std::string_view(client->realm.data, client->realm.length))
-        tgt_end = creds.times.endtime;
-    }
-    krb5_free_cred_contents(c, &creds);
-  }
-  (void)krb5_cc_end_seq_get(c, ccache_.get(), &cur);
-  if (!any)
-    return k5_.error(GSS_S_NO_CRED, KRB5_CC_NOTFOUND,
-                     "The credential cache " + ccache_name_ + " holds no tickets: run kinit");
-  expiry_ = tgt_end != 0 ? tgt_end : max_end;
-  // Expired tickets still make a credential, as in MIT: its lifetime is 0, inquire_cred
-  // says GSS_S_CREDENTIALS_EXPIRED and a context cannot start from it.
-  return Status::complete();
 }
 
 std::string Cred::expiry_text() const {
@@ -333,6 +214,7 @@ OM_uint32 Cred::lifetime() const {
 }
 
 Status Cred::copy_tickets(krb5_ccache out, bool init) {
+  APX_TRY(resolve(nullptr));
   if (!ccache_) return Status::no_cred(base::code(Minor::kCredNotInitiator));
   auto guard = lock();
   krb5_context c = k5_.get();

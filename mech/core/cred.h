@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/secret_bytes.h"
 #include "core/name.h"
 #include "krb5/k5.h"
 
@@ -21,12 +22,27 @@ struct CredStore {
   std::string client_keytab;  // "client_keytab"
   std::string keytab;         // "keytab"
   std::string rcache;         // "rcache"
+  // "password": initial tickets for the desired name got with this password into a MEMORY
+  // ccache of the credential's own (gss_acquire_cred_with_password too). NUL-terminated.
+  std::optional<base::SecretBytes> password;
+  // "verify": the password's tickets are checked against "keytab" (or the default keytab)
+  // for this principal (empty: any principal of the keytab), as krb5_verify_init_creds.
+  std::optional<std::string> verify;
 };
 
 class Cred {
  public:
+  // `resolve_now` false: an initiator asked for no name and no ccache keeps its choice of
+  // ccache for its first context, which picks by the target (MIT's kg_cred_resolve).
   static base::Result<std::shared_ptr<Cred>> acquire(const Name* desired, gss_cred_usage_t usage,
-                                                     const CredStore& store);
+                                                     const CredStore& store,
+                                                     bool resolve_now = true);
+
+  // Chooses the ccache and client of a default initiator credential, once: by `target`
+  // (krb5_cc_select: .k5identity, the target's realm in the collection), else the default
+  // ccache, else the client keytab's first principal. Call before reading name(),
+  // ccache() or lifetimes; does nothing on a credential already resolved.
+  base::Status resolve(const Name* target);
 
   [[nodiscard]] bool can_initiate() const { return usage_ != GSS_C_ACCEPT; }
   [[nodiscard]] bool can_accept() const { return usage_ != GSS_C_INITIATE; }
@@ -66,6 +82,12 @@ class Cred {
   // Copies the initiator tickets into `out` (gss_krb5_copy_ccache: `out` already
   // initialised; gss_store_cred_into: initialised here for the client when `init`).
   base::Status copy_tickets(krb5_ccache out, bool init);
+  // gss_store_cred(_into): the initiator tickets into the store's ccache, else the thread's
+  // (gss_krb5_ccache_name), else the default one; in a collection, into the client's own
+  // cache there (made when missing, made primary when `default_cred`). An occupied
+  // destination is replaced only when `overwrite` (GSS_S_DUPLICATE_ELEMENT otherwise).
+  // As MIT's store_cred.c (cred_store.cc).
+  base::Status store(const CredStore& store, bool overwrite, bool default_cred);
 
   // A credential made from delegated tickets in a MEMORY ccache made in `ctx`; the cache
   // is destroyed with the credential.
@@ -75,11 +97,27 @@ class Cred {
  private:
   friend struct CredExport;  // gss_export_cred / gss_import_cred (cred_export.cc)
   explicit Cred(k5::Context ctx) : k5_(std::move(ctx)) {}
-  base::Status acquire_initiator(const Name* desired, const CredStore& store);
   base::Status acquire_acceptor(const Name* desired, const CredStore& store);
-  base::Status check_ticket_expiry();
+  // Initiator acquisition as MIT's acquire_cred.c (cred_initiator.cc).
+  base::Status acquire_initiator(const Name* desired, const CredStore& store, bool resolve_now);
+  base::Status open_initiator_ccache(const CredStore& store);
   void open_client_keytab(const CredStore& store);
-  base::Status kinit_from_client_keytab(krb5_const_principal want);
+  void set_ccache(k5::CcachePtr cc);
+  base::Status scan_ccache(const Name* check);
+  void scan_config(const krb5_creds& entry);
+  [[nodiscard]] bool can_get_initial_creds() const;
+  base::Status name_from_client_keytab();
+  base::Status cache_for_name();
+  base::Status select_for_target(const Name& target);
+  base::Status use_default_ccache();
+  base::Status resolve_default(const Name* target);
+  base::Status maybe_get_initial(const CredStore* store);
+  base::Status get_initial(const CredStore* store);
+  krb5_error_code init_creds(krb5_creds& creds, krb5_get_init_creds_opt* opt);
+  krb5_error_code verify_initial(krb5_creds& creds, const CredStore& store);
+  bool time_to_refresh();
+  void set_refresh_time(krb5_timestamp when);
+  base::Status finish_initiator();
 
   k5::Context k5_;  // first: destroyed last
   std::mutex mu_;
@@ -90,10 +128,20 @@ class Cred {
   k5::KeytabPtr keytab_;
   k5::KeytabPtr client_keytab_{nullptr, {}};
   std::string ccache_name_, keytab_name_, rcache_name_;
+  // The initiator's client while it is being chosen (the desired name, then the ccache's
+  // or the KDC's canonical principal).
+  k5::PrincipalPtr client_{nullptr, {}};
+  // Held only while the credential is acquired (the tickets outlive it; MIT keeps it).
+  std::optional<base::SecretBytes> password_;
   krb5_timestamp expiry_ = 0;
+  krb5_timestamp refresh_time_ = 0;  // the ccache's refresh_time config entry
+  bool deferred_ = false;            // default identity not yet chosen
   bool no_ci_flags_ = false;
   std::vector<krb5_enctype> allowed_;
 };
+
+// krb5_cc_get_full_name, or "(unknown ccache)".
+[[nodiscard]] std::string ccache_full_name(const k5::Context& k5, krb5_ccache cc);
 
 // Process- and thread-wide settings made through the krb5 extension calls.
 // gss_krb5_ccache_name: this thread's default ccache name (empty: libkrb5's default).

@@ -84,6 +84,8 @@ Result<std::unique_ptr<Context>> Context::new_initiator(std::shared_ptr<Cred> cr
                                                         const gss_OID_desc& mech,
                                                         OM_uint32 req_flags, OM_uint32 time_req) {
   if (!cred->can_initiate()) return Status::no_cred(base::code(Minor::kCredNotInitiator));
+  // A default credential picks its ccache by the target (MIT's kg_cred_resolve).
+  APX_TRY(cred->resolve(&target));
   APX_TRY_ASSIGN(k5::Context k5, k5::Context::create());
   std::unique_ptr<Context> ctx(new Context(std::move(k5), Role::kInitiator));
   ctx->cred_ = std::move(cred);

@@ -30,7 +30,8 @@ OM_uint32 start_initiator(OM_uint32* minor, gss_cred_id_t cred_handle, gss_ctx_i
   if (cred_handle != GSS_C_NO_CREDENTIAL) {
     cred = as_cred(cred_handle)->cred;
   } else {
-    auto def = Cred::acquire(nullptr, GSS_C_INITIATE, apx::core::CredStore{});
+    // Resolved by the target in new_initiator.
+    auto def = Cred::acquire(nullptr, GSS_C_INITIATE, apx::core::CredStore{}, false);
     if (!def) return report(minor, def.error());
     cred = std::move(*def);
   }

@@ -27,6 +27,14 @@ const gss_OID_desc* pick_mech(gss_OID_set desired) {
   return nullptr;
 }
 
+// A password as libkrb5 takes it: NUL-terminated, in memory wiped when dropped.
+apx::base::SecretBytes password_bytes(std::string_view pw) {
+  apx::base::SecretBytes out(pw.size() + 1);
+  std::memcpy(out.data(), pw.data(), pw.size());
+  out.data()[pw.size()] = 0;
+  return out;
+}
+
 Status read_store(gss_const_key_value_set_t store, CredStore& out) {
   if (store == GSS_C_NO_CRED_STORE) return Status::complete();
   for (OM_uint32 i = 0; i < store->count; ++i) {
@@ -37,12 +45,14 @@ Status read_store(gss_const_key_value_set_t store, CredStore& out) {
     else if (std::strcmp(e.key, "client_keytab") == 0) out.client_keytab = e.value;
     else if (std::strcmp(e.key, "keytab") == 0) out.keytab = e.value;
     else if (std::strcmp(e.key, "rcache") == 0) out.rcache = e.value;
+    else if (std::strcmp(e.key, "password") == 0) out.password = password_bytes(e.value);
+    else if (std::strcmp(e.key, "verify") == 0) out.verify = e.value;
   }
   return Status::complete();
 }
 
 OM_uint32 acquire(OM_uint32* minor, gss_name_t desired, gss_OID_set mechs,
-                  gss_cred_usage_t usage, gss_const_key_value_set_t store, gss_cred_id_t* out,
+                  gss_cred_usage_t usage, CredStore& cs, gss_cred_id_t* out,
                   gss_OID_set* actual, OM_uint32* time_rec) {
   if (out == nullptr) return report(minor, Status::call_inaccessible_write());
   *out = GSS_C_NO_CREDENTIAL;
@@ -50,9 +60,8 @@ OM_uint32 acquire(OM_uint32* minor, gss_name_t desired, gss_OID_set mechs,
   if (time_rec != nullptr) *time_rec = 0;
   const gss_OID_desc* mech = pick_mech(mechs);
   if (mech == nullptr) return report(minor, Status::bad_mech(Minor::kCredMechUnsupported));
-  CredStore cs;
-  if (Status s = read_store(store, cs); !s.ok()) return report(minor, s);
-  auto cred = Cred::acquire(as_name(desired), usage, cs);
+  // MIT resolves a default initiator's ccache now only when asked for its lifetime.
+  auto cred = Cred::acquire(as_name(desired), usage, cs, time_rec != nullptr);
   if (!cred) return report(minor, cred.error());
   if (actual != nullptr) {
     const gss_OID_desc* one[] = {mech};
@@ -71,7 +80,8 @@ APX_EXPORT OM_uint32 gss_acquire_cred(OM_uint32* minor, gss_name_t desired, OM_u
                                       OM_uint32* time_rec) {
   (void)time_req;
   return guarded(minor, [&] {
-    return acquire(minor, desired, mechs, usage, GSS_C_NO_CRED_STORE, out, actual, time_rec);
+    CredStore cs;
+    return acquire(minor, desired, mechs, usage, cs, out, actual, time_rec);
   });
 }
 
@@ -81,8 +91,28 @@ APX_EXPORT OM_uint32 gss_acquire_cred_from(OM_uint32* minor, gss_name_t desired,
                                            gss_const_key_value_set_t store, gss_cred_id_t* out,
                                            gss_OID_set* actual, OM_uint32* time_rec) {
   (void)time_req;
-  return guarded(minor,
-                 [&] { return acquire(minor, desired, mechs, usage, store, out, actual, time_rec); });
+  return guarded(minor, [&] {
+    CredStore cs;
+    if (Status s = read_store(store, cs); !s.ok()) return report(minor, s);
+    return acquire(minor, desired, mechs, usage, cs, out, actual, time_rec);
+  });
+}
+
+// Reached through gssspi_acquire_cred_with_password (standalone) and
+// gssi_acquire_cred_with_password (interposer), the names MIT's mechglue resolves.
+APX_EXPORT OM_uint32 gssspi_acquire_cred_with_password(
+    OM_uint32* minor, const gss_name_t desired, const gss_buffer_t password,
+    OM_uint32 time_req, const gss_OID_set mechs, gss_cred_usage_t usage, gss_cred_id_t* out,
+    gss_OID_set* actual, OM_uint32* time_rec) {
+  (void)time_req;
+  return guarded(minor, [&] {
+    if (password == GSS_C_NO_BUFFER || password->value == nullptr)
+      return report(minor, Status::call_inaccessible_read());
+    CredStore cs;
+    cs.password = password_bytes(
+        std::string_view(static_cast<const char*>(password->value), password->length));
+    return acquire(minor, desired, mechs, usage, cs, out, actual, time_rec);
+  });
 }
 
 APX_EXPORT OM_uint32 gss_release_cred(OM_uint32* minor, gss_cred_id_t* cred) {
@@ -97,9 +127,12 @@ APX_EXPORT OM_uint32 gss_release_cred(OM_uint32* minor, gss_cred_id_t* cred) {
 namespace {
 
 // The credential a call inspects: the caller's, or the default initiator credential.
+// A default initiator credential is resolved here without a target (MIT's inquire_cred).
 apx::base::Result<std::shared_ptr<Cred>> cred_or_default(gss_cred_id_t handle) {
-  if (handle != GSS_C_NO_CREDENTIAL) return as_cred(handle)->cred;
-  return Cred::acquire(nullptr, GSS_C_INITIATE, CredStore{});
+  if (handle == GSS_C_NO_CREDENTIAL) return Cred::acquire(nullptr, GSS_C_INITIATE, CredStore{});
+  std::shared_ptr<Cred> cred = as_cred(handle)->cred;
+  if (Status s = cred->resolve(nullptr); !s.ok()) return s;
+  return cred;
 }
 
 }  // namespace
@@ -273,26 +306,23 @@ APX_EXPORT OM_uint32 gssspi_mech_invoke(OM_uint32* minor, const gss_OID mech,
 namespace {
 
 OM_uint32 store_cred(OM_uint32* minor, gss_cred_id_t handle, gss_cred_usage_t usage,
-                     const gss_OID mech, gss_const_key_value_set_t store,
-                     gss_OID_set* elements_stored, gss_cred_usage_t* usage_stored) {
+                     const gss_OID mech, OM_uint32 overwrite, OM_uint32 default_cred,
+                     gss_const_key_value_set_t store, gss_OID_set* elements_stored,
+                     gss_cred_usage_t* usage_stored) {
   if (elements_stored != nullptr) *elements_stored = GSS_C_NO_OID_SET;
   if (usage_stored != nullptr) *usage_stored = GSS_C_INITIATE;
   if (handle == GSS_C_NO_CREDENTIAL) return report(minor, Status::no_cred(0));
   if (mech != GSS_C_NO_OID && apx::core::served_mech(mech) == nullptr)
     return report(minor, Status::bad_mech(Minor::kMechUnsupported));
   if (usage == GSS_C_ACCEPT) return report(minor, Status::failure(Minor::kCredNotInitiator));
+  if (usage != GSS_C_INITIATE && usage != GSS_C_BOTH)
+    return report(minor, Status::failure(Minor::kCredUsageInvalid));
+  Cred& cred = *as_cred(handle)->cred;
+  if (!cred.can_initiate()) return report(minor, Status::failure(Minor::kCredNotInitiator));
   CredStore cs;
   if (Status s = read_store(store, cs); !s.ok()) return report(minor, s);
-  // Into the store's ccache, else the default one (KRB5CCNAME), replaced by these tickets.
-  auto k5 = apx::k5::Context::create();
-  if (!k5) return report(minor, k5.error());
-  krb5_ccache out = nullptr;
-  const krb5_error_code code = cs.ccache.empty() ? krb5_cc_default(k5->get(), &out)
-                                                 : krb5_cc_resolve(k5->get(), cs.ccache.c_str(), &out);
-  if (code != 0)
-    return report(minor, k5->error(GSS_S_FAILURE, code, "Cannot open the ccache to store into"));
-  auto owned = k5->own<_krb5_ccache, krb5_cc_close>(out);
-  if (Status s = as_cred(handle)->cred->copy_tickets(out, true); !s.ok()) return report(minor, s);
+  if (Status s = cred.store(cs, overwrite != 0, default_cred != 0); !s.ok())
+    return report(minor, s);
   if (elements_stored != nullptr) {
     const gss_OID_desc* one[] = {&apx::core::kMechKrb5};
     if (Status s = make_oid_set(one, elements_stored); !s.ok()) return report(minor, s);
@@ -307,11 +337,9 @@ APX_EXPORT OM_uint32 gss_store_cred(OM_uint32* minor, gss_cred_id_t handle,
                                     OM_uint32 overwrite, OM_uint32 default_cred,
                                     gss_OID_set* elements_stored,
                                     gss_cred_usage_t* usage_stored) {
-  (void)overwrite;
-  (void)default_cred;
   return guarded(minor, [&] {
-    return store_cred(minor, handle, usage, mech, GSS_C_NO_CRED_STORE, elements_stored,
-                      usage_stored);
+    return store_cred(minor, handle, usage, mech, overwrite, default_cred, GSS_C_NO_CRED_STORE,
+                      elements_stored, usage_stored);
   });
 }
 
@@ -321,10 +349,9 @@ APX_EXPORT OM_uint32 gss_store_cred_into(OM_uint32* minor, gss_cred_id_t handle,
                                          gss_const_key_value_set_t store,
                                          gss_OID_set* elements_stored,
                                          gss_cred_usage_t* usage_stored) {
-  (void)overwrite;
-  (void)default_cred;
   return guarded(minor, [&] {
-    return store_cred(minor, handle, usage, mech, store, elements_stored, usage_stored);
+    return store_cred(minor, handle, usage, mech, overwrite, default_cred, store,
+                      elements_stored, usage_stored);
   });
 }
 
@@ -332,6 +359,7 @@ APX_GSSI(store_cred, gss_store_cred)
 APX_GSSI(store_cred_into, gss_store_cred_into)
 APX_GSSI(acquire_cred, gss_acquire_cred)
 APX_GSSI(acquire_cred_from, gss_acquire_cred_from)
+APX_GSSI(acquire_cred_with_password, gssspi_acquire_cred_with_password)
 APX_GSSI(release_cred, gss_release_cred)
 APX_GSSI(inquire_cred, gss_inquire_cred)
 APX_GSSI(inquire_cred_by_mech, gss_inquire_cred_by_mech)

@@ -121,34 +121,5 @@ TEST(Delegation, TicketsNotAskedForAreCheckedAndDropped) {
   }
 }
 
-// A credential filled from the client keytab keeps its tickets in a MEMORY cache of its
-// own (apx; MIT writes them to the empty default cache instead), gone with it.
-TEST(Delegation, ClientKeytabCacheGoesWithItsCredential) {
-  const std::string no_cache = "FILE:" + Realm::shared().dir() + "/no-such.ccache";
-  const std::string old_ccname = std::getenv("KRB5CCNAME");
-  setenv("KRB5CCNAME", no_cache.c_str(), 1);
-  const std::string kt = "FILE:" + Realm::shared().user_keytab();
-  for (const Mech& m : mechs()) {
-    if (!m.is_apx) continue;
-    SCOPED_TRACE(m.label);
-    MemoryCcacheWatch watch(trace_file("client-kt"));
-    for (int i = 0; i < kRounds; ++i) {
-      Name user = import(Realm::shared().user_principal(), GSS_C_NT_USER_NAME);
-      gss_key_value_element_desc el = {"client_keytab", kt.c_str()};
-      gss_key_value_set_desc store = {1, &el};
-      gss_OID_set_desc set = {1, m.oid};
-      Cred c;
-      OM_uint32 minor;
-      ASSERT_EQ(gss_acquire_cred_from(&minor, user.h, 0, &set, GSS_C_INITIATE, &store, &c.h,
-                                      nullptr, nullptr),
-                GSS_S_COMPLETE)
-          << minor_text(minor, m.oid);
-    }
-    EXPECT_GE(watch.seen().size(), static_cast<size_t>(kRounds));
-    EXPECT_EQ(watch.live(), std::vector<std::string>{});
-  }
-  setenv("KRB5CCNAME", old_ccname.c_str(), 1);
-}
-
 }  // namespace
 }  // namespace apx::test
