@@ -182,6 +182,9 @@ struct CredExport {
 };
 
 Result<SecretBytes> CredExport::save(Cred& cred) {
+  // A default initiator credential picks its ccache at first use; exported, it is the
+  // default one (MIT's inquire and store resolve it the same way, without a target).
+  if (cred.can_initiate()) APX_TRY(cred.resolve(nullptr));
   auto guard = cred.lock();
   const k5::Context& k5 = cred.k5_;
   ExportedCred e;
@@ -282,7 +285,7 @@ Status CredExport::load_initiator(Cred& cred, const ExportedCred& e, const Name*
   }
   CredStore store;
   if (e.client_keytab) store.client_keytab = *e.client_keytab;
-  return cred.acquire_initiator(name, store);
+  return cred.acquire_initiator(name, store, true);
 }
 
 Result<std::shared_ptr<Cred>> CredExport::load(const ExportedCred& e) {
