@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# OpenLDAP's slapd and its clients with Cyrus SASL's GSSAPI mechanism on a host where apx
+# is the interposer: the same binds and searches once with slapd and the clients under apx
+# and once under MIT's built-in mechanism (the control). Each outcome must be the same in
+# both, and the apx run must have gone through apx on both sides (APX_TRACE) while the
+# control did not.
+#
+#   ldap_test.sh APX_INTERPOSER_CONF
+#
+# Cyrus SASL's GSSAPI mechanism (RFC 4752) protects the LDAP session with gss_wrap after
+# the bind when a security layer is negotiated: none (SSF 0), integrity (SSF 1) or
+# confidentiality (SSF of the cipher: 256 for AES256). slapd runs from a configuration
+# and an mdb database of the test's own, in the test's directory.
+set -euo pipefail
+
+readonly APP=ldap_test
+readonly APX_CONF=$1
+# shellcheck source=tests/apps/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+slapd_pid=
+cleanup_app() {
+    stop_pid "$slapd_pid" slapd
+}
+
+app_init
+readonly BASE="dc=apx,dc=test"
+readonly PEOPLE="ou=people,$BASE"
+readonly USER_DN="uid=user,$PEOPLE"
+L=$work/ldap
+mkdir -p "$L/db"
+add_service ldap/localhost "$L/ldap.keytab"
+
+# The schema and modules are Debian's; nothing else of the system's slapd is read.
+cat >"$L/slapd.conf" <<EOF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+pidfile $L/slapd.pid
+argsfile $L/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+sasl-realm $REALM
+sasl-host localhost
+# Cyrus names the authenticated principal uid=NAME[,cn=REALM],cn=gssapi,cn=auth.
+authz-regexp "^uid=([^,]+)(,cn=$REALM)?,cn=gssapi,cn=auth\$" "uid=\$1,$PEOPLE"
+database mdb
+suffix "$BASE"
+rootdn "cn=admin,$BASE"
+directory $L/db
+maxsize 67108864
+access to * by users read by * none
+EOF
+
+# A few people, and one entry larger than a SASL buffer (Cyrus's maxbufsize is 64 KiB), so
+# that the answer to a search is cut into many wrap tokens.
+{
+    printf 'dn: %s\nobjectClass: dcObject\nobjectClass: organization\ndc: apx\no: apx\n\n' "$BASE"
+    printf 'dn: %s\nobjectClass: organizationalUnit\nou: people\n\n' "$PEOPLE"
+    for u in user alice bob carol; do
+        printf 'dn: uid=%s,%s\nobjectClass: inetOrgPerson\nuid: %s\ncn: %s\nsn: %s\n\n' \
+            "$u" "$PEOPLE" "$u" "$u" "$u"
+    done
+    printf 'dn: uid=big,%s\nobjectClass: inetOrgPerson\nuid: big\ncn: big\nsn: big\n' "$PEOPLE"
+    printf 'description: %s\n\n' "$(head -c 300000 /dev/zero | tr '\0' x)"
+} >"$L/entries.ldif"
+slapadd -f "$L/slapd.conf" -l "$L/entries.ldif" >"$L/slapadd.out" 2>&1 \
+    || fail "slapadd: $(cat "$L/slapadd.out")"
+
+# slapd in the foreground (-d) with the stats log level, its GSS library configured by
+# MECH_CONF; returns once it listens.
+start_slapd() {  # NAME MECH_CONF
+    port=$(pick_port)
+    GSS_MECH_CONFIG=$2 APX_TRACE="$work/trace.$1.slapd" KRB5_KTNAME="FILE:$L/ldap.keytab" \
+        setsid slapd -d 256 -h "ldap://127.0.0.1:$port/" -f "$L/slapd.conf" \
+        </dev/null >"$work/slapd.$1.log" 2>&1 &
+    slapd_pid=$!
+    wait_listening slapd "$slapd_pid" "$port" "$work/slapd.$1.log"
+}
+
+# One LDAP client run with SASL/GSSAPI; stdout to OUT, stderr to OUT.err. Returns the
+# client's exit status.
+ldap_client() {  # NAME MECH_CONF OUT PROGRAM ARGS...
+    local name=$1 conf=$2 out=$3 prog=$4
+    shift 4
+    local rc=0
+    # LDAPNOINIT: no /etc/ldap/ldap.conf or ~/.ldaprc. -N: name the server as written
+    # (ldap@localhost), without a reverse lookup.
+    LDAPNOINIT=1 GSS_MECH_CONFIG=$conf APX_TRACE="$work/trace.$name.client" \
+        "$prog" -H "ldap://localhost:$port/" -Y GSSAPI -N "$@" \
+        >"$out" 2>"$out.err" </dev/null || rc=$?
+    return "$rc"
+}
+
+# The binds and searches; their outcomes go to $work/NAME.transcript for the comparison
+# with the other run.
+scenario() {  # NAME MECH_CONF
+    local name=$1 conf=$2 o="$work/$1" layer props rc
+    start_slapd "$name" "$conf"
+
+    for layer in none integrity confidentiality; do
+        case $layer in
+            none) props=maxssf=0 ssf=0 ;;
+            integrity) props=minssf=1,maxssf=1 ssf=1 ;;
+            confidentiality) props=minssf=56 ssf=256 ;;
+        esac
+        ldap_client "$name" "$conf" "$o.whoami.$layer" ldapwhoami -O "$props" \
+            || fail "$name: ldapwhoami -O $props: $(cat "$o.whoami.$layer.err")"
+        expect_line "$name: whoami $layer" "$o.whoami.$layer" "^dn:$USER_DN$"
+        expect_line "$name: whoami $layer" "$o.whoami.$layer.err" "^SASL username: user@$REALM$"
+        expect_line "$name: whoami $layer" "$o.whoami.$layer.err" "^SASL SSF: $ssf$"
+
+        ldap_client "$name" "$conf" "$o.search.$layer" ldapsearch -O "$props" -LLL \
+            -b "$PEOPLE" '(objectClass=inetOrgPerson)' uid cn description \
+            || fail "$name: ldapsearch -O $props: $(cat "$o.search.$layer.err")"
+        expect_line "$name: search $layer" "$o.search.$layer.err" "^SASL SSF: $ssf$"
+        [ "$(grep -c '^dn: ' "$o.search.$layer")" -eq 5 ] \
+            || fail "$name: search $layer: not 5 entries: $(head -c 2000 "$o.search.$layer")"
+        pass
+        # The large value came through whole (ldapsearch folds LDIF lines at 76 columns).
+        [ "$(tr -d '\n ' <"$o.search.$layer" | grep -o x | wc -l)" -ge 300000 ] \
+            || fail "$name: search $layer: the large value was cut"
+        pass
+    done
+
+    # slapd saw each bind as user with the SSF asked for: the SASL layer's (bind_ssf) and
+    # the connection's (ssf).
+    for ssf in 0 1 256; do
+        grep -qE "BIND dn=\"$USER_DN\" mech=GSSAPI bind_ssf=$ssf ssf=$ssf$" "$work/slapd.$name.log" \
+            || fail "$name: slapd did not log a GSSAPI bind with SSF $ssf: $(grep BIND "$work/slapd.$name.log")"
+        pass
+    done
+
+    # No ticket, no bind: a ccache that does not exist.
+    rc=0
+    KRB5CCNAME="FILE:$work/no-such.ccache" ldap_client "$name" "$conf" "$o.noticket" ldapwhoami \
+        || rc=$?
+    [ "$rc" -ne 0 ] || fail "$name: ldapwhoami without a ticket succeeded: $(cat "$o.noticket")"
+    expect_line "$name: no ticket" "$o.noticket.err" "^ldap_sasl_interactive_bind: Local error \(-2\)"
+    expect_line "$name: no ticket" "$o.noticket.err" "GSSAPI Error: No credentials were supplied"
+    ! grep -q "^dn:" "$o.noticket" || fail "$name: bound without a ticket"
+    pass
+    stop_pid "$slapd_pid" slapd
+    slapd_pid=
+
+    {
+        for f in whoami.none whoami.integrity whoami.confidentiality \
+            search.none search.integrity search.confidentiality; do
+            echo "== $f"
+            cat "$o.$f"
+            grep -E '^SASL (username|SSF)' "$o.$f.err"
+        done
+        echo "== noticket exit $rc"
+        # The GSS major status; the minor status's text is each mechanism's own.
+        grep '^ldap_sasl_interactive_bind' "$o.noticket.err"
+        sed -n 's/.*GSSAPI Error: \([^(]*\) (.*/\1/p' "$o.noticket.err"
+    } >"$work/$name.transcript"
+}
+
+scenario mit "$D/empty-mech.conf"
+scenario apx "$APX_CONF"
+
+if ! diff -u "$work/mit.transcript" "$work/apx.transcript" >"$work/diff"; then
+    fail "apx and MIT's mechanism differ: $(head -c 3000 "$work/diff")"
+fi
+pass
+
+check_traces ldap/localhost "$work/trace.mit.slapd" "$work/trace.mit.client" \
+    -- "$work/trace.apx.slapd" "$work/trace.apx.client"
+
+echo "$APP: slapd and the ldap clients work under apx as under MIT's mechanism ($checks checks)"
