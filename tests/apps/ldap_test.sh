@@ -9,7 +9,8 @@
 #
 # Cyrus SASL's GSSAPI mechanism (RFC 4752) protects the LDAP session with gss_wrap after
 # the bind when a security layer is negotiated: none (SSF 0), integrity (SSF 1) or
-# confidentiality (SSF of the cipher: 256 for AES256). slapd runs from a configuration
+# confidentiality (SSF of the cipher: 256 for AES256). Cyrus's GS2-KRB5 and GSS-SPNEGO
+# mechanisms bind once each too. slapd runs from a configuration
 # and an mdb database of the test's own, in the test's directory.
 set -euo pipefail
 
@@ -42,8 +43,9 @@ modulepath /usr/lib/ldap
 moduleload back_mdb
 sasl-realm $REALM
 sasl-host localhost
-# Cyrus names the authenticated principal uid=NAME[,cn=REALM],cn=gssapi,cn=auth.
-authz-regexp "^uid=([^,]+)(,cn=$REALM)?,cn=gssapi,cn=auth\$" "uid=\$1,$PEOPLE"
+# Cyrus names the authenticated principal uid=NAME[,cn=REALM],cn=MECHANISM,cn=auth (the
+# DN normalised to lower case).
+authz-regexp "^uid=([^,]+)(,cn=[^,]+)?,cn=(gssapi|gs2-krb5|gss-spnego),cn=auth\$" "uid=\$1,$PEOPLE"
 database mdb
 suffix "$BASE"
 rootdn "cn=admin,$BASE"
@@ -78,7 +80,7 @@ start_slapd() {  # NAME MECH_CONF
     wait_listening slapd "$slapd_pid" "$port" "$work/slapd.$1.log"
 }
 
-# One LDAP client run with SASL/GSSAPI; stdout to OUT, stderr to OUT.err. Returns the
+# One LDAP client run (ARGS name the SASL mechanism); stdout to OUT, stderr to OUT.err. Returns the
 # client's exit status.
 ldap_client() {  # NAME MECH_CONF OUT PROGRAM ARGS...
     local name=$1 conf=$2 out=$3 prog=$4
@@ -87,7 +89,7 @@ ldap_client() {  # NAME MECH_CONF OUT PROGRAM ARGS...
     # LDAPNOINIT: no /etc/ldap/ldap.conf or ~/.ldaprc. -N: name the server as written
     # (ldap@localhost), without a reverse lookup.
     LDAPNOINIT=1 GSS_MECH_CONFIG=$conf APX_TRACE="$work/trace.$name.client" \
-        "$prog" -H "ldap://localhost:$port/" -Y GSSAPI -N "$@" \
+        "$prog" -H "ldap://localhost:$port/" -N "$@" \
         >"$out" 2>"$out.err" </dev/null || rc=$?
     return "$rc"
 }
@@ -104,13 +106,13 @@ scenario() {  # NAME MECH_CONF
             integrity) props=minssf=1,maxssf=1 ssf=1 ;;
             confidentiality) props=minssf=56 ssf=256 ;;
         esac
-        ldap_client "$name" "$conf" "$o.whoami.$layer" ldapwhoami -O "$props" \
+        ldap_client "$name" "$conf" "$o.whoami.$layer" ldapwhoami -Y GSSAPI -O "$props" \
             || fail "$name: ldapwhoami -O $props: $(cat "$o.whoami.$layer.err")"
         expect_line "$name: whoami $layer" "$o.whoami.$layer" "^dn:$USER_DN$"
         expect_line "$name: whoami $layer" "$o.whoami.$layer.err" "^SASL username: user@$REALM$"
         expect_line "$name: whoami $layer" "$o.whoami.$layer.err" "^SASL SSF: $ssf$"
 
-        ldap_client "$name" "$conf" "$o.search.$layer" ldapsearch -O "$props" -LLL \
+        ldap_client "$name" "$conf" "$o.search.$layer" ldapsearch -Y GSSAPI -O "$props" -LLL \
             -b "$PEOPLE" '(objectClass=inetOrgPerson)' uid cn description \
             || fail "$name: ldapsearch -O $props: $(cat "$o.search.$layer.err")"
         expect_line "$name: search $layer" "$o.search.$layer.err" "^SASL SSF: $ssf$"
@@ -123,17 +125,33 @@ scenario() {  # NAME MECH_CONF
         pass
     done
 
+    # The other SASL mechanisms over Kerberos: GS2-KRB5 (RFC 5801: no security layer, the
+    # initial token without its RFC 2743 framing) and GSS-SPNEGO (krb5 inside the
+    # mechglue's SPNEGO, the layer's keys from the negotiated context).
+    ldap_client "$name" "$conf" "$o.whoami.gs2" ldapwhoami -U user -Y GS2-KRB5 \
+        || fail "$name: ldapwhoami -Y GS2-KRB5: $(cat "$o.whoami.gs2.err")"
+    expect_line "$name: whoami GS2-KRB5" "$o.whoami.gs2" "^dn:$USER_DN$"
+    expect_line "$name: whoami GS2-KRB5" "$o.whoami.gs2.err" "^SASL SSF: 0$"
+    ldap_client "$name" "$conf" "$o.search.spnego" ldapsearch -Y GSS-SPNEGO -O minssf=56 -LLL \
+        -b "$PEOPLE" '(objectClass=inetOrgPerson)' uid cn description \
+        || fail "$name: ldapsearch -Y GSS-SPNEGO: $(cat "$o.search.spnego.err")"
+    expect_line "$name: search GSS-SPNEGO" "$o.search.spnego.err" "^SASL SSF: 256$"
+    cmp -s "$o.search.spnego" "$o.search.confidentiality" \
+        || fail "$name: GSS-SPNEGO and GSSAPI searches differ"
+    pass
+
     # slapd saw each bind as user with the SSF asked for: the SASL layer's (bind_ssf) and
     # the connection's (ssf).
-    for ssf in 0 1 256; do
-        grep -qE "BIND dn=\"$USER_DN\" mech=GSSAPI bind_ssf=$ssf ssf=$ssf$" "$work/slapd.$name.log" \
-            || fail "$name: slapd did not log a GSSAPI bind with SSF $ssf: $(grep BIND "$work/slapd.$name.log")"
+    for bind in GSSAPI:0 GSSAPI:1 GSSAPI:256 GS2-KRB5:0 GSS-SPNEGO:256; do
+        grep -qE "BIND dn=\"$USER_DN\" mech=${bind%:*} bind_ssf=${bind#*:} ssf=${bind#*:}$" \
+            "$work/slapd.$name.log" \
+            || fail "$name: slapd did not log a ${bind%:*} bind with SSF ${bind#*:}: $(grep BIND "$work/slapd.$name.log")"
         pass
     done
 
     # No ticket, no bind: a ccache that does not exist.
     rc=0
-    KRB5CCNAME="FILE:$work/no-such.ccache" ldap_client "$name" "$conf" "$o.noticket" ldapwhoami \
+    KRB5CCNAME="FILE:$work/no-such.ccache" ldap_client "$name" "$conf" "$o.noticket" ldapwhoami -Y GSSAPI \
         || rc=$?
     [ "$rc" -ne 0 ] || fail "$name: ldapwhoami without a ticket succeeded: $(cat "$o.noticket")"
     expect_line "$name: no ticket" "$o.noticket.err" "^ldap_sasl_interactive_bind: Local error \(-2\)"
@@ -144,8 +162,8 @@ scenario() {  # NAME MECH_CONF
     slapd_pid=
 
     {
-        for f in whoami.none whoami.integrity whoami.confidentiality \
-            search.none search.integrity search.confidentiality; do
+        for f in whoami.none whoami.integrity whoami.confidentiality whoami.gs2 \
+            search.none search.integrity search.confidentiality search.spnego; do
             echo "== $f"
             cat "$o.$f"
             grep -E '^SASL (username|SSF)' "$o.$f.err"
