@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Apache with mod_auth_gssapi and curl --negotiate (SPNEGO, RFC 4559) on a host where apx
-# is the interposer: the same requests once with Apache and curl under apx and once under
-# MIT's built-in mechanism (the control). Each outcome must be the same in both, and the
-# apx run must have gone through apx on both sides (APX_TRACE) while the control did not.
+# is the interposer: the same requests with Apache and curl under MIT's built-in mechanism
+# (the control), both under apx, and one under apx with the other under MIT's. Each
+# outcome must be the control's, and each side under apx must have gone through apx
+# (APX_TRACE) while the sides under MIT's mechanism did not.
 #
 #   apache_test.sh APX_INTERPOSER_CONF
 #
@@ -74,7 +75,7 @@ EOF
 # Apache in the foreground, one process, its GSS library configured by MECH_CONF;
 # returns once it listens.
 start_httpd() {  # NAME MECH_CONF
-    local trace="$work/trace.$1.httpd"
+    local trace="$work/trace.$1.server"
     port=$(pick_port)
     write_conf "$port"
     : >"$trace"
@@ -92,7 +93,7 @@ fetch() {  # NAME MECH_CONF OUT CURL_ARGS...
     local name=$1 conf=$2 out=$3
     shift 3
     local rc=0
-    GSS_MECH_CONFIG=$conf APX_TRACE="$work/trace.$name.curl" \
+    GSS_MECH_CONFIG=$conf APX_TRACE="$work/trace.$name.client" \
         curl -sS --negotiate -u : --resolve "localhost:$port:127.0.0.1" "$@" \
         -D "$out.headers" -o "$out" -w '%{http_code}\n' "http://localhost:$port/" \
         >"$out.code" 2>"$out.err" </dev/null || rc=$?
@@ -101,10 +102,10 @@ fetch() {  # NAME MECH_CONF OUT CURL_ARGS...
 
 # The requests; their outcomes go to $work/NAME.transcript for the comparison with the
 # other run.
-scenario() {  # NAME MECH_CONF
-    local name=$1 conf=$2 o="$work/$1" deleg="$A/deleg/user@$REALM"
+scenario() {  # NAME SERVER_MECH_CONF CLIENT_MECH_CONF
+    local name=$1 conf=$3 o="$work/$1" deleg="$A/deleg/user@$REALM"
     rm -f "$A/deleg/"*
-    start_httpd "$name" "$conf"
+    start_httpd "$name" "$2"
 
     # No ticket: the challenge, and no way to answer it.
     KRB5CCNAME="FILE:$work/no-such.ccache" fetch "$name" "$conf" "$o.noticket"
@@ -167,15 +168,6 @@ scenario() {  # NAME MECH_CONF
     } >"$work/$name.transcript"
 }
 
-scenario mit "$D/empty-mech.conf"
-scenario apx "$APX_CONF"
-
-if ! diff -u "$work/mit.transcript" "$work/apx.transcript" >"$work/diff"; then
-    fail "apx and MIT's mechanism differ: $(head -c 3000 "$work/diff")"
-fi
-pass
-
-check_traces HTTP/localhost "$work/trace.mit.httpd" "$work/trace.mit.curl" \
-    -- "$work/trace.apx.httpd" "$work/trace.apx.curl"
+run_scenarios HTTP/localhost
 
 echo "$APP: Apache with mod_auth_gssapi and curl work under apx as under MIT's mechanism ($checks checks)"

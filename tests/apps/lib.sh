@@ -5,7 +5,8 @@
 # daemons); `app_init` then makes $work, starts the realm and sources its env.
 # shellcheck shell=bash
 
-readonly TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+readonly TOP
 readonly REALM=APX.TEST
 
 work=
@@ -101,21 +102,36 @@ stop_pid() {  # PID COMM
     fi
 }
 
-# The control's processes never reached apx; the apx run's trace shows the acceptor
-# ACCEPTOR accepted user@APX.TEST through apx and the initiator asked for it.
-check_traces() {  # ACCEPTOR MIT_TRACE... -- APX_SERVER_TRACE APX_CLIENT_TRACE
-    local acceptor=$1
-    shift
-    while [ "$1" != -- ]; do
-        [ ! -s "$1" ] || fail "the MIT run reached apx: $(head -n 3 "$1")"
+# The four runs of the app's `scenario NAME SERVER_MECH_CONF CLIENT_MECH_CONF`: MIT's
+# mechanism on both sides (the control), apx on both sides, and each side under apx with
+# the other under MIT's mechanism (the wire between apx and MIT). Each run writes
+# $work/NAME.transcript, which must equal the control's, and traces apx to
+# $work/trace.NAME.server and $work/trace.NAME.client: the sides under MIT's mechanism
+# must never have reached apx, the sides under apx must show ACCEPTOR accepting
+# user@APX.TEST and the client asking for ACCEPTOR.
+run_scenarios() {  # ACCEPTOR
+    local acceptor=$1 mit="$D/empty-mech.conf" run
+    scenario mit "$mit" "$mit"
+    scenario apx "$APX_CONF" "$APX_CONF"
+    scenario apx-server "$APX_CONF" "$mit"
+    scenario apx-client "$mit" "$APX_CONF"
+    for run in apx apx-server apx-client; do
+        diff -u "$work/mit.transcript" "$work/$run.transcript" >"$work/$run.diff" \
+            || fail "$run: apx and MIT's mechanism differ: $(head -c 3000 "$work/$run.diff")"
         pass
-        shift
     done
-    shift
-    grep -q "accept_sec_context: accepted user@$REALM for $acceptor@$REALM" "$1" \
-        || fail "the server did not accept through apx: $(head -n 20 "$1" 2>/dev/null)"
-    pass
-    grep -q "init_sec_context: AP-REQ for $acceptor@$REALM as user@$REALM" "$2" \
-        || fail "the client did not initiate through apx: $(head -n 20 "$2" 2>/dev/null)"
-    pass
+    for f in mit.server mit.client apx-server.client apx-client.server; do
+        [ ! -s "$work/trace.$f" ] || fail "$f under MIT's mechanism reached apx: $(head -n 3 "$work/trace.$f")"
+        pass
+    done
+    for run in apx apx-server; do
+        grep -q "accept_sec_context: accepted user@$REALM for $acceptor@$REALM" "$work/trace.$run.server" \
+            || fail "$run: the server did not accept through apx: $(head -n 20 "$work/trace.$run.server" 2>/dev/null)"
+        pass
+    done
+    for run in apx apx-client; do
+        grep -q "init_sec_context: AP-REQ for $acceptor@$REALM as user@$REALM" "$work/trace.$run.client" \
+            || fail "$run: the client did not initiate through apx: $(head -n 20 "$work/trace.$run.client" 2>/dev/null)"
+        pass
+    done
 }
