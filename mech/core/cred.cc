@@ -69,7 +69,13 @@ Result<std::shared_ptr<Cred>> Cred::acquire(const Name* desired, gss_cred_usage_
   return cred;
 }
 
+Cred::~Cred() {
+  // Closing a MEMORY ccache leaves its tickets in the process: destroy our own.
+  if (destroy_ccache_ && ccache_) (void)krb5_cc_destroy(k5_.get(), ccache_.release());
+}
+
 Status Cred::acquire_initiator(const Name* desired, const CredStore& store) {
+  if (!store.password.empty()) return kinit_with_password(desired, store);
   krb5_context c = k5_.get();
   krb5_ccache raw = nullptr;
   krb5_error_code code = 0;
@@ -172,6 +178,46 @@ Status Cred::kinit_from_client_keytab(krb5_const_principal want) {
     return k5_.error(GSS_S_NO_CRED, code,
                      "Cannot get tickets for " + k5_.unparse(client) + " from the client keytab");
   base::trace("acquire_cred: tickets for %s from the client keytab", k5_.unparse(client).c_str());
+  return Status::complete();
+}
+
+// A password (gss_acquire_cred_with_password, the "password" store key): initial tickets
+// for the named client, got now into a MEMORY ccache of this credential's own, as MIT's
+// acquire_init_cred does. The default ccache is neither read nor written; the password
+// is not kept.
+Status Cred::kinit_with_password(const Name* desired, const CredStore& store) {
+  if (desired == nullptr) return Status::bad_name(Minor::kNameSyntax);
+  // MIT: a password excludes a ccache or client keytab (G_BAD_USAGE).
+  if (!store.ccache.empty() || !store.client_keytab.empty())
+    return Status::failure(Minor::kCredUsageInvalid);
+  krb5_context c = k5_.get();
+  APX_TRY_ASSIGN(k5::PrincipalPtr want, desired->principal(k5_));
+  krb5_ccache raw = nullptr;
+  krb5_error_code code = krb5_cc_new_unique(c, "MEMORY", nullptr, &raw);
+  if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot create a memory ccache");
+  ccache_ = k5_.own<_krb5_ccache, krb5_cc_close>(raw);
+  destroy_ccache_ = true;
+  ccache_name_ = ccache_full_name(k5_, raw);
+  krb5_creds creds{};
+  code = krb5_get_init_creds_password(c, &creds, want.get(),
+                                      reinterpret_cast<const char*>(store.password.data()),
+                                      nullptr, nullptr, 0, nullptr, nullptr);
+  if (code != 0)
+    return k5_.error(GSS_S_NO_CRED, code,
+                     "Cannot get tickets for " + desired->display() + " with its password");
+  // The KDC's client name (it may canonicalise the one asked for), as MIT keeps it.
+  code = krb5_cc_initialize(c, raw, creds.client);
+  if (code == 0) code = krb5_cc_store_cred(c, raw, &creds);
+  auto client = k5_.own<krb5_principal_data, krb5_free_principal>(
+      std::exchange(creds.client, nullptr));
+  krb5_free_cred_contents(c, &creds);
+  if (code != 0)
+    return k5_.error(GSS_S_NO_CRED, code, "Cannot store the tickets in " + ccache_name_);
+  APX_TRY_ASSIGN(Name n, Name::from_principal(k5_, client.get()));
+  name_ = std::move(n);
+  APX_TRY(check_ticket_expiry());
+  base::trace("acquire_cred: initiator %s with its password, into %s", name_->display().c_str(),
+              ccache_name_.c_str());
   return Status::complete();
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/secret_bytes.h"
 #include "core/name.h"
 #include "krb5/k5.h"
 
@@ -21,10 +22,17 @@ struct CredStore {
   std::string client_keytab;  // "client_keytab"
   std::string keytab;         // "keytab"
   std::string rcache;         // "rcache"
+  // "password" (or gss_acquire_cred_with_password's), with a terminating NUL: the
+  // initiator's tickets are got with it at acquisition.
+  base::SecretBytes password;
 };
 
 class Cred {
  public:
+  ~Cred();
+  Cred(const Cred&) = delete;
+  Cred& operator=(const Cred&) = delete;
+
   static base::Result<std::shared_ptr<Cred>> acquire(const Name* desired, gss_cred_usage_t usage,
                                                      const CredStore& store);
 
@@ -78,6 +86,7 @@ class Cred {
   base::Status check_ticket_expiry();
   void open_client_keytab(const CredStore& store);
   base::Status kinit_from_client_keytab(krb5_const_principal want);
+  base::Status kinit_with_password(const Name* desired, const CredStore& store);
 
   k5::Context k5_;  // first: destroyed last
   std::mutex mu_;
@@ -90,6 +99,7 @@ class Cred {
   std::string ccache_name_, keytab_name_, rcache_name_;
   krb5_timestamp expiry_ = 0;
   bool no_ci_flags_ = false;
+  bool destroy_ccache_ = false;  // a MEMORY ccache of this credential's own
   std::vector<krb5_enctype> allowed_;
 };
 

@@ -27,6 +27,14 @@ const gss_OID_desc* pick_mech(gss_OID_set desired) {
   return nullptr;
 }
 
+// libkrb5 takes the password as a C string.
+apx::base::SecretBytes password_copy(const void* p, size_t n) {
+  apx::base::SecretBytes out(n + 1);
+  if (n != 0) std::memcpy(out.data(), p, n);
+  out.data()[n] = 0;
+  return out;
+}
+
 Status read_store(gss_const_key_value_set_t store, CredStore& out) {
   if (store == GSS_C_NO_CRED_STORE) return Status::complete();
   for (OM_uint32 i = 0; i < store->count; ++i) {
@@ -37,12 +45,14 @@ Status read_store(gss_const_key_value_set_t store, CredStore& out) {
     else if (std::strcmp(e.key, "client_keytab") == 0) out.client_keytab = e.value;
     else if (std::strcmp(e.key, "keytab") == 0) out.keytab = e.value;
     else if (std::strcmp(e.key, "rcache") == 0) out.rcache = e.value;
+    else if (std::strcmp(e.key, "password") == 0)
+      out.password = password_copy(e.value, std::strlen(e.value));
   }
   return Status::complete();
 }
 
 OM_uint32 acquire(OM_uint32* minor, gss_name_t desired, gss_OID_set mechs,
-                  gss_cred_usage_t usage, gss_const_key_value_set_t store, gss_cred_id_t* out,
+                  gss_cred_usage_t usage, const CredStore& cs, gss_cred_id_t* out,
                   gss_OID_set* actual, OM_uint32* time_rec) {
   if (out == nullptr) return report(minor, Status::call_inaccessible_write());
   *out = GSS_C_NO_CREDENTIAL;
@@ -50,8 +60,6 @@ OM_uint32 acquire(OM_uint32* minor, gss_name_t desired, gss_OID_set mechs,
   if (time_rec != nullptr) *time_rec = 0;
   const gss_OID_desc* mech = pick_mech(mechs);
   if (mech == nullptr) return report(minor, Status::bad_mech(Minor::kCredMechUnsupported));
-  CredStore cs;
-  if (Status s = read_store(store, cs); !s.ok()) return report(minor, s);
   auto cred = Cred::acquire(as_name(desired), usage, cs);
   if (!cred) return report(minor, cred.error());
   if (actual != nullptr) {
@@ -71,7 +79,7 @@ APX_EXPORT OM_uint32 gss_acquire_cred(OM_uint32* minor, gss_name_t desired, OM_u
                                       OM_uint32* time_rec) {
   (void)time_req;
   return guarded(minor, [&] {
-    return acquire(minor, desired, mechs, usage, GSS_C_NO_CRED_STORE, out, actual, time_rec);
+    return acquire(minor, desired, mechs, usage, CredStore{}, out, actual, time_rec);
   });
 }
 
@@ -81,8 +89,34 @@ APX_EXPORT OM_uint32 gss_acquire_cred_from(OM_uint32* minor, gss_name_t desired,
                                            gss_const_key_value_set_t store, gss_cred_id_t* out,
                                            gss_OID_set* actual, OM_uint32* time_rec) {
   (void)time_req;
-  return guarded(minor,
-                 [&] { return acquire(minor, desired, mechs, usage, store, out, actual, time_rec); });
+  return guarded(minor, [&] {
+    CredStore cs;
+    if (Status s = read_store(store, cs); !s.ok()) return report(minor, s);
+    // MIT: a password is for an initiator with a name.
+    if (!cs.password.empty() && desired == GSS_C_NO_NAME)
+      return report(minor, Status::bad_name(Minor::kNameSyntax));
+    if (!cs.password.empty() && usage == GSS_C_ACCEPT)
+      return report(minor, Status::failure(Minor::kCredUsageInvalid));
+    return acquire(minor, desired, mechs, usage, cs, out, actual, time_rec);
+  });
+}
+
+// Reached through gss_acquire_cred_with_password (the mechglue checks for a name and a
+// non-empty password). As MIT, the password only serves an initiator.
+APX_EXPORT OM_uint32 gssspi_acquire_cred_with_password(OM_uint32* minor, const gss_name_t desired,
+                                                       const gss_buffer_t password,
+                                                       OM_uint32 time_req, const gss_OID_set mechs,
+                                                       int usage, gss_cred_id_t* out,
+                                                       gss_OID_set* actual, OM_uint32* time_rec) {
+  (void)time_req;
+  return guarded(minor, [&] {
+    if (desired == GSS_C_NO_NAME) return report(minor, Status::bad_name(Minor::kNameSyntax));
+    if (password == GSS_C_NO_BUFFER || (password->value == nullptr && password->length != 0))
+      return report(minor, Status::call_inaccessible_read());
+    CredStore cs;
+    if (usage != GSS_C_ACCEPT) cs.password = password_copy(password->value, password->length);
+    return acquire(minor, desired, mechs, usage, cs, out, actual, time_rec);
+  });
 }
 
 APX_EXPORT OM_uint32 gss_release_cred(OM_uint32* minor, gss_cred_id_t* cred) {
@@ -332,6 +366,7 @@ APX_GSSI(store_cred, gss_store_cred)
 APX_GSSI(store_cred_into, gss_store_cred_into)
 APX_GSSI(acquire_cred, gss_acquire_cred)
 APX_GSSI(acquire_cred_from, gss_acquire_cred_from)
+APX_GSSI(acquire_cred_with_password, gssspi_acquire_cred_with_password)
 APX_GSSI(release_cred, gss_release_cred)
 APX_GSSI(inquire_cred, gss_inquire_cred)
 APX_GSSI(inquire_cred_by_mech, gss_inquire_cred_by_mech)
