@@ -8,9 +8,11 @@
 #   apache_test.sh APX_INTERPOSER_CONF
 #
 # SPNEGO is the mechglue's own code; apx serves the krb5 mechanism inside it. The server's
-# answer carries SPNEGO's final token with the AP-REP (mutual authentication), which curl
-# checks; with delegation the acceptor's delegated credential is stored with
-# gss_store_cred_into into GssapiDelegCcacheDir. Apache runs from a configuration of the
+# answer carries SPNEGO's final token with the AP-REP (mutual authentication; curl reads
+# WWW-Authenticate only in a 401, so its shape is checked here). With delegation the
+# acceptor's delegated credential is stored with gss_store_cred_into into
+# GssapiDelegCcacheDir; with HTTP Basic (GssapiBasicAuth) the server gets the user's
+# tickets with gss_acquire_cred_with_password. Apache runs from a configuration of the
 # test's own, one process (-X) that serves as www-data.
 set -euo pipefail
 
@@ -35,6 +37,10 @@ A=$work/apache
 mkdir -p "$A/htdocs" "$A/deleg" "$A/run" "$A/rcache"
 echo "hello from apx" >"$A/htdocs/index.html"
 add_service HTTP/localhost "$A/http.keytab"
+# A user with a password, for HTTP Basic authentication checked by Kerberos.
+out=$(GSS_MECH_CONFIG="$D/empty-mech.conf" kadmin.local -r "$REALM" \
+    -q "addprinc -pw apx-web-password webuser" 2>&1) || fail "kadmin.local: $out"
+grep -q "Principal \"webuser@$REALM\" created" <<<"$out" || fail "addprinc webuser: $out"
 chown -R "$WWW_USER:" "$A/deleg" "$A/rcache" "$A/http.keytab"
 
 # SPNEGO limited to krb5; REMOTE_USER shown in a response header.
@@ -66,6 +72,7 @@ DirectoryIndex index.html
     GssapiCredStore keytab:$A/http.keytab
     GssapiAllowedMech krb5
     GssapiDelegCcacheDir $A/deleg
+    GssapiBasicAuth On
     Require valid-user
     Header always set X-Remote-User "expr=%{REMOTE_USER}"
 </Location>
@@ -81,6 +88,7 @@ start_httpd() {  # NAME MECH_CONF
     : >"$trace"
     chown "$WWW_USER:" "$trace"
     : >"$A/error.log"
+    rm -f "$A/run/httpd.pid"
     GSS_MECH_CONFIG=$2 APX_TRACE="$trace" KRB5RCACHEDIR="$A/rcache" \
         setsid apache2 -X -f "$A/httpd.conf" </dev/null >"$work/httpd.$1.out" 2>&1 &
     httpd_pid=$!
@@ -88,13 +96,16 @@ start_httpd() {  # NAME MECH_CONF
 }
 
 # One request to http://localhost:PORT/ (resolved to 127.0.0.1: the server is
-# HTTP@localhost); headers to OUT.headers, body to OUT, the status code to OUT.code.
+# HTTP@localhost), with Negotiate unless CURL_ARGS start with --basic; headers to
+# OUT.headers, body to OUT, the status code to OUT.code.
 fetch() {  # NAME MECH_CONF OUT CURL_ARGS...
     local name=$1 conf=$2 out=$3
     shift 3
-    local rc=0
+    local rc=0 auth=(--negotiate -u :)
+    # curl adds up the schemes it is given and prefers Negotiate: Basic goes alone.
+    [ "${1:-}" != --basic ] || auth=()
     GSS_MECH_CONFIG=$conf APX_TRACE="$work/trace.$name.client" \
-        curl -sS --negotiate -u : --resolve "localhost:$port:127.0.0.1" "$@" \
+        curl -sS "${auth[@]}" --resolve "localhost:$port:127.0.0.1" "$@" \
         -D "$out.headers" -o "$out" -w '%{http_code}\n' "http://localhost:$port/" \
         >"$out.code" 2>"$out.err" </dev/null || rc=$?
     [ "$rc" -eq 0 ] || fail "$name: curl $*: exit $rc: $(cat "$out.err")"
@@ -149,6 +160,14 @@ scenario() {  # NAME SERVER_MECH_CONF CLIENT_MECH_CONF
         || fail "$name: kvno with the delegated TGT: $(cat "$o.kvno")"
     pass
 
+    # HTTP Basic (GssapiBasicAuth): the server gets the user's tickets with the password
+    # (gss_acquire_cred_with_password) and authenticates to itself with them.
+    fetch "$name" "$conf" "$o.basic" --basic -u webuser:apx-web-password
+    expect_line "$name: basic" "$o.basic.code" "^200$"
+    expect_line "$name: basic" "$o.basic.headers" $'^X-Remote-User: webuser@APX\\.TEST\r$'
+    fetch "$name" "$conf" "$o.badpw" --basic -u webuser:not-the-password
+    expect_line "$name: basic, wrong password" "$o.badpw.code" "^401$"
+
     stop_pid "$httpd_pid" apache2
     httpd_pid=
     expect_line "$name: access log" "$A/access.log" "^127\.0\.0\.1 user@$REALM \"GET / HTTP/1\.1\" 200$"
@@ -156,7 +175,7 @@ scenario() {  # NAME SERVER_MECH_CONF CLIENT_MECH_CONF
     cp "$A/error.log" "$work/error.$name.log"
 
     {
-        for f in noticket ok policy deleg; do
+        for f in noticket ok policy deleg basic badpw; do
             echo "== $f $(cat "$o.$f.code")"
             cat "$o.$f"
             # Dates and tokens differ between runs.
