@@ -115,6 +115,9 @@ constexpr Entry kTexts[] = {
     {Minor::kTokenDceFramed,
      "The initiator asked for DCE-style establishment (GSS_C_DCE_STYLE) in a framed token: "
      "DCE-style AP-REQs are sent raw; the token was altered or the peer is broken"},
+    {Minor::kCtxExportFormat,
+     "The exported context token is malformed or was made by another apx version (its keys "
+     "do not fit their encryption types): export and import with the same apx release"},
 };
 
 constexpr auto kTable = [] {

@@ -59,6 +59,8 @@ enum class Minor : OM_uint32 {
   kCksumUnverified,
   kCksumCbtRequired,
   kTokenDceFramed,
+  // Context export
+  kCtxExportFormat,
   kCount
 };
 

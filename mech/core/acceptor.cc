@@ -6,6 +6,7 @@
 #include "base/trace.h"
 #include "core/context.h"
 #include "core/oids.h"
+#include "crypto/legacy_keys.h"
 #include "token/ap_req.h"
 #include "token/framing.h"
 #include "token/gss_checksum.h"
@@ -33,6 +34,8 @@ constexpr OM_uint32 kInitiatorFlags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG |
                                       GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG |
                                       GSS_C_DCE_STYLE | GSS_C_IDENTIFY_FLAG |
                                       GSS_C_EXTENDED_ERROR_FLAG;
+// RFC 4120 §5.5.1: KRB_AP_REQ is [APPLICATION 14], a constructed tag.
+constexpr uint8_t kTagRawApReq = 0x6e;
 // MS-KILE §2.2.4: the AD-AP-OPTIONS bit by which an initiator requires channel bindings.
 constexpr uint32_t kKerbApOptionsCbt = 0x4000;
 
@@ -98,14 +101,26 @@ Result<std::unique_ptr<Context>> Context::new_acceptor(std::shared_ptr<Cred> cre
   return ctx;
 }
 
-Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input) {
+Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input,
+                          bool keep_delegated) {
   Step out;
+  if (state_ == State::kWantDceReply) {
+    out.status = read_dce_reply(input);
+    if (!out.status.ok()) state_ = State::kFailed;
+    return out;
+  }
+  keep_delegated_ = keep_delegated;
   if (state_ != State::kStart) {
     out.status = Status::failure(Minor::kCtxAlreadyComplete);
     return out;
   }
-  auto framed = token::parse_framed(input);
-  if (!framed) {
+  if (!input.empty() && input[0] == kTagRawApReq) {
+    // DCE style sends the AP-REQ raw (RFC 4120 §5.5.1 [APPLICATION 14]); the mechglue routes
+    // such a token to the krb5 mechanism. Only a DCE-style checksum may come this way.
+    mech_ = &kMechKrb5;
+    raw_ap_req_ = true;
+    out.status = accept_ap_req(cb, input, out.token);
+  } else if (auto framed = token::parse_framed(input); !framed) {
     out.status = framed.error();
   } else if ((mech_ = token_mech(framed->oid)) == nullptr) {
     out.status = Status::defective_token(Minor::kTokenWrongMech);
@@ -114,7 +129,7 @@ Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> in
   } else {
     out.status = accept_ap_req(cb, framed->body, out.token);
   }
-  state_ = out.status.ok() ? State::kEstablished : State::kFailed;
+  if (!out.status.ok()) state_ = State::kFailed;
   return out;
 }
 
@@ -195,9 +210,11 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   ticket_flags_ = ticket->enc_part2->flags;
 
   APX_TRY(check_authenticator(cb, ap_options));
-  // Only DCE-style initiators send raw AP-REQs, and this one was framed (MIT refuses the
-  // mix the same way).
-  if (flags_ & GSS_C_DCE_STYLE) return Status::defective_token(Minor::kTokenDceFramed);
+  // Only DCE-style initiators send raw AP-REQs, and only raw (MIT refuses either mix).
+  const bool dce = (flags_ & GSS_C_DCE_STYLE) != 0;
+  if (dce != raw_ap_req_)
+    return Status::defective_token(dce ? Minor::kTokenDceFramed : Minor::kTokenFraming);
+  if (dce) flags_ |= GSS_C_MUTUAL_FLAG;  // DCE style implies mutual authentication
   flags_ |= GSS_C_TRANS_FLAG;
   if (initiator_name_->anonymous()) flags_ |= GSS_C_ANON_FLAG;
   APX_TRY(finish_keys());
@@ -206,6 +223,13 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   if (krb5_copy_keyblock(k5_.get(), ticket->enc_part2->session, &session) != 0)
     return Status::no_memory();
   session_key_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(session);
+  if (dce) {
+    // The context completes with the initiator's third leg (read_dce_reply).
+    state_ = State::kWantDceReply;
+    base::trace("accept_sec_context: DCE-style AP-REP sent for %s, waiting for the third leg",
+                initiator_name_->display().c_str());
+    return Status::continue_needed();
+  }
   state_ = State::kEstablished;
   start_protection();
   base::trace("accept_sec_context: accepted %s for %s, enctype %d, flags 0x%x%s",
@@ -321,30 +345,34 @@ Status Context::read_delegation(std::span<const uint8_t> krb_cred) {
   krb5_int32 saved = 0;
   (void)krb5_auth_con_getflags(c, ac_.get(), &saved);
   (void)krb5_auth_con_setflags(c, ac_.get(), 0);
-  krb5_creds** creds = nullptr;
-  krb5_error_code code = krb5_rd_cred(c, ac_.get(), &in, &creds, nullptr);
+  krb5_creds** raw = nullptr;
+  krb5_error_code code = krb5_rd_cred(c, ac_.get(), &in, &raw, nullptr);
   (void)krb5_auth_con_setflags(c, ac_.get(), saved);
-  if (code != 0 || creds == nullptr || creds[0] == nullptr) {
-    krb5_free_tgt_creds(c, creds);
+  // Freed (keys wiped) on every path: the tickets live on only in the cache made below.
+  std::unique_ptr<krb5_creds*, k5::Deleter<krb5_creds*, krb5_free_tgt_creds>> creds(raw, {c});
+  if (code != 0 || raw == nullptr || raw[0] == nullptr) {
     base::trace("accept_sec_context: delegated credentials unreadable (%d)", static_cast<int>(code));
     return Status::failure(Minor::kCksumDelegation);
   }
+  if (!keep_delegated_) {
+    // MIT (rd_and_store_for_creds without out_cred): a caller that passed no
+    // delegated_cred_handle gets the DELEG flag, and the tickets are dropped at once.
+    base::trace("accept_sec_context: delegated credentials read, not kept (not asked for)");
+    return Status::complete();
+  }
+  APX_TRY_ASSIGN(Name client, Name::from_principal(k5_, raw[0]->client));
   APX_TRY_ASSIGN(k5::Context dk5, k5::Context::create());
   krb5_ccache cc = nullptr;
   code = krb5_cc_new_unique(dk5.get(), "MEMORY", nullptr, &cc);
-  if (code == 0) code = krb5_cc_initialize(dk5.get(), cc, creds[0]->client);
-  for (size_t i = 0; code == 0 && creds[i] != nullptr; ++i)
-    code = krb5_cc_store_cred(dk5.get(), cc, creds[i]);
-  const krb5_timestamp end = creds[0]->times.endtime;
-  auto client = Name::from_principal(k5_, creds[0]->client);
-  krb5_free_tgt_creds(c, creds);
-  if (code != 0 || !client) {
-    if (cc != nullptr) (void)krb5_cc_destroy(dk5.get(), cc);
-    return Status::failure(Minor::kCksumDelegation);
-  }
-  auto owned_cc = dk5.own<_krb5_ccache, krb5_cc_close>(cc);
+  if (code != 0) return Status::failure(Minor::kCksumDelegation);
+  // Destroyed on failure below, or with the credential that takes it.
+  k5::CcachePtr owned_cc = dk5.own_made_ccache(cc);
+  code = krb5_cc_initialize(dk5.get(), cc, raw[0]->client);
+  for (size_t i = 0; code == 0 && raw[i] != nullptr; ++i)
+    code = krb5_cc_store_cred(dk5.get(), cc, raw[i]);
+  if (code != 0) return Status::failure(Minor::kCksumDelegation);
   APX_TRY_ASSIGN(delegated_, Cred::from_delegation(std::move(dk5), std::move(owned_cc),
-                                                   std::move(*client), end));
+                                                   std::move(client), raw[0]->times.endtime));
   return Status::complete();
 }
 
@@ -366,21 +394,64 @@ Status Context::finish_keys() {
 
 Status Context::build_ap_rep(std::vector<uint8_t>& token) {
   krb5_context c = k5_.get();
-  // RFC 4121 §2: the acceptor asserts its own subkey in the AP-REP.
+  // RFC 4121 §2: the acceptor asserts its own subkey in the AP-REP. Not for a DES3 or RC4
+  // context key (MIT accept_sec_context.c, RFC 4537): RFC 1964 tokens do not say which key
+  // protects them, so MIT generates one only when DCE style asks for it, or when the
+  // initiator asked for subkeys and the enctype negotiated for it is a newer one (which
+  // moves the context to RFC 4121 tokens).
+  const bool legacy = ctx_key_ && crypto::is_legacy_enctype(ctx_key_->enctype) &&
+                      (flags_ & GSS_C_DCE_STYLE) == 0;
+  const bool use_subkey = !legacy || (ap_options_ & AP_OPTS_USE_SUBKEY) != 0;
   krb5_int32 flags = 0;
   (void)krb5_auth_con_getflags(c, ac_.get(), &flags);
-  (void)krb5_auth_con_setflags(c, ac_.get(), flags | KRB5_AUTH_CONTEXT_USE_SUBKEY);
+  if (use_subkey)
+    (void)krb5_auth_con_setflags(c, ac_.get(), flags | KRB5_AUTH_CONTEXT_USE_SUBKEY);
   k5::Data rep(c);
   krb5_error_code code = krb5_mk_rep(c, ac_.get(), rep.get());
   if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot build the AP-REP");
   krb5_keyblock* subkey = nullptr;
-  code = krb5_auth_con_getsendsubkey(c, ac_.get(), &subkey);
-  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the acceptor subkey");
+  if (use_subkey) {
+    code = krb5_auth_con_getsendsubkey(c, ac_.get(), &subkey);
+    if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the acceptor subkey");
+  }
+  if (legacy && subkey != nullptr && crypto::is_legacy_enctype(subkey->enctype)) {
+    // libkrb5 has no public call for the negotiated enctype: the AP-REP is made again
+    // without a subkey of our own (it then echoes the initiator's, as MIT's does).
+    krb5_free_keyblock(c, subkey);
+    subkey = nullptr;
+    (void)krb5_auth_con_setflags(c, ac_.get(), flags & ~KRB5_AUTH_CONTEXT_USE_SUBKEY);
+    krb5_free_data_contents(c, rep.get());
+    code = krb5_mk_rep(c, ac_.get(), rep.get());
+    if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot build the AP-REP");
+  }
   acceptor_subkey_ = k5_.own<krb5_keyblock, krb5_free_keyblock>(subkey);
   krb5_int32 seq = 0;
   (void)krb5_auth_con_getlocalseqnumber(c, ac_.get(), &seq);
   send_seq_ = static_cast<uint32_t>(seq);
-  token = token::build_framed(oid_bytes(*mech_), token::kTokApRep, rep.span());
+  if (raw_ap_req_) {
+    token.assign(rep.span().begin(), rep.span().end());  // DCE style: raw, as it came
+  } else {
+    token = token::build_framed(oid_bytes(*mech_), token::kTokApRep, rep.span());
+  }
+  return Status::complete();
+}
+
+Status Context::read_dce_reply(std::span<const uint8_t> token) {
+  krb5_context c = k5_.get();
+  krb5_data in{};
+  in.data = const_cast<char*>(reinterpret_cast<const char*>(token.data()));
+  in.length = static_cast<unsigned int>(token.size());
+  krb5_ui_4 nonce = 0;
+  const krb5_error_code code = krb5_rd_rep_dce(c, ac_.get(), &in, &nonce);
+  if (code != 0)
+    return k5_.error(GSS_S_FAILURE, code, "The initiator's DCE-style third leg does not verify");
+  // MIT: DCE style carries no delegation.
+  flags_ &= ~static_cast<OM_uint32>(GSS_C_DELEG_FLAG);
+  delegated_.reset();
+  state_ = State::kEstablished;
+  start_protection();
+  base::trace("accept_sec_context: accepted %s for %s (DCE style), flags 0x%x",
+              initiator_name_->display().c_str(), acceptor_name_->display().c_str(), flags_);
   return Status::complete();
 }
 

@@ -1,14 +1,17 @@
 #include "core/context.h"
 
 #include "base/trace.h"
+#include "core/oids.h"
 
 namespace apx::core {
 
 OM_uint32 Context::flags() const {
   // As MIT 1.20 reports them: TRANS always; PROT_READY only from an established acceptor
-  // that answered with an AP-REP (MIT's initiator never reports it).
+  // that answered with an AP-REP (MIT's initiator never reports it, nor a DCE-style
+  // acceptor, so that the acceptor subkey is used).
   OM_uint32 f = flags_ | GSS_C_TRANS_FLAG;
-  if (state_ == State::kEstablished && role_ == Role::kAcceptor && (flags_ & GSS_C_MUTUAL_FLAG))
+  if (state_ == State::kEstablished && role_ == Role::kAcceptor && (flags_ & GSS_C_MUTUAL_FLAG) &&
+      !(flags_ & GSS_C_DCE_STYLE))
     f |= GSS_C_PROT_READY_FLAG;
   return f;
 }
@@ -34,6 +37,7 @@ void Context::start_protection() {
   keys.context_enctype = ctx_key_ ? ctx_key_->enctype : 0;
   keys.acceptor_subkey = bytes(acceptor_subkey_.get());
   keys.acceptor_enctype = acceptor_subkey_ ? acceptor_subkey_->enctype : 0;
+  keys.mech_oid = oid_bytes(*mech_);
   protection_ = std::make_unique<Protection>(role_ == Role::kInitiator, flags_, keys, send_seq_,
                                              recv_seq_);
 }

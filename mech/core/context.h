@@ -41,14 +41,18 @@ class Context {
 
   // gss_export_sec_context / gss_import_sec_context (standalone mode: in interposer mode
   // the mechglue sends imports to MIT's mechanism). The token holds keys: it is for
-  // passing a context between processes of one host, as RFC 2743 §2.2.8 intends.
-  [[nodiscard]] base::Result<std::vector<uint8_t>> export_token() const;
+  // passing a context between processes of one host, as RFC 2743 §2.2.8 intends, and is
+  // wiped when released.
+  [[nodiscard]] base::Result<base::SecretBytes> export_token() const;
   static base::Result<std::unique_ptr<Context>> import_token(std::span<const uint8_t> token);
 
   // Initiator: produce the AP-REQ token (first call) or process the AP-REP / KRB-ERROR.
   Step init_step(gss_channel_bindings_t cb, std::span<const uint8_t> input);
   // Acceptor: process the AP-REQ, answer with an AP-REP when mutual was asked.
-  Step accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input);
+  // `keep_delegated`: the caller asked for delegated credentials (a non-null
+  // delegated_cred_handle); otherwise a KRB-CRED is read, to be checked, and not kept.
+  Step accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input,
+                   bool keep_delegated);
 
   [[nodiscard]] Role role() const { return role_; }
   [[nodiscard]] bool established() const { return state_ == State::kEstablished; }
@@ -80,13 +84,17 @@ class Context {
   [[nodiscard]] krb5_timestamp authtime() const { return authtime_; }
 
  private:
-  enum class State { kStart, kWantApRep, kEstablished, kFailed };
+  // kWantApRep: an initiator waiting for the AP-REP; kWantDceReply: a DCE-style acceptor
+  // waiting for the initiator's third leg.
+  enum class State { kStart, kWantApRep, kWantDceReply, kEstablished, kFailed };
   Context(k5::Context k5, Role role) : k5_(std::move(k5)), role_(role) {}
 
   base::Status build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& token);
   base::Status read_ap_rep(std::span<const uint8_t> body);
   base::Status offer_enctypes(krb5_auth_context ac);
   base::Status read_krb_error(std::span<const uint8_t> body);
+  base::Status build_dce_reply(std::vector<uint8_t>& token);
+  base::Status read_dce_reply(std::span<const uint8_t> token);
   base::Status get_service_ticket(k5::CredsPtr& out);
   base::Status accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t> ap_req,
                              std::vector<uint8_t>& token);
@@ -122,6 +130,7 @@ class Context {
   k5::KeyblockPtr acceptor_subkey_{nullptr, {}};
   k5::TicketPtr ticket_{nullptr, {}};
   std::shared_ptr<Cred> delegated_;
+  bool keep_delegated_ = false;
   std::unique_ptr<Protection> protection_;
   k5::KeyblockPtr session_key_{nullptr, {}};
   OM_uint32 req_flags_ = 0;
@@ -134,6 +143,7 @@ class Context {
   uint64_t send_seq_ = 0;
   uint64_t recv_seq_ = 0;
   int32_t ap_options_ = 0;
+  bool raw_ap_req_ = false;  // acceptor: the AP-REQ came without RFC 2743 framing (DCE style)
 };
 
 // RFC 4121 §4.1.1.2: the MD5 hash of the channel bindings, or all zeros for none.

@@ -69,16 +69,12 @@ Result<std::shared_ptr<Cred>> Cred::acquire(const Name* desired, gss_cred_usage_
   return cred;
 }
 
-Cred::~Cred() {
-  // Closing a MEMORY ccache leaves its tickets in the process: destroy our own.
-  if (destroy_ccache_ && ccache_) (void)krb5_cc_destroy(k5_.get(), ccache_.release());
-}
-
 Status Cred::acquire_initiator(const Name* desired, const CredStore& store) {
   if (!store.password.empty()) return kinit_with_password(desired, store);
   krb5_context c = k5_.get();
   krb5_ccache raw = nullptr;
   krb5_error_code code = 0;
+  bool made = false;
   std::string chosen = store.ccache.empty() ? thread_ccache_name() : store.ccache;
   k5::PrincipalPtr want(nullptr, {c});
   if (desired != nullptr) {
@@ -91,8 +87,10 @@ Status Cred::acquire_initiator(const Name* desired, const CredStore& store) {
     // A ccache collection (DIR:, KEYRING:, KCM:) may hold tickets for several clients.
     code = krb5_cc_cache_match(c, want.get(), &raw);
     if (code == KRB5_CC_NOTFOUND && client_keytab_) {
-      // Tickets will come from the client keytab, into a cache of this credential's own.
+      // Tickets will come from the client keytab, into a cache of this credential's own,
+      // destroyed with it (as MIT's destroy_ccache).
       code = krb5_cc_new_unique(c, "MEMORY", nullptr, &raw);
+      made = code == 0;
     } else if (code == KRB5_CC_NOTFOUND) {
       return k5_.error(GSS_S_NO_CRED, code,
                        "No Kerberos tickets for " + desired->display() +
@@ -102,7 +100,7 @@ Status Cred::acquire_initiator(const Name* desired, const CredStore& store) {
     code = krb5_cc_default(c, &raw);
   }
   if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot open the credential cache");
-  ccache_ = k5_.own<_krb5_ccache, krb5_cc_close>(raw);
+  ccache_ = made ? k5_.own_made_ccache(raw) : k5_.own_ccache(raw);
   ccache_name_ = ccache_full_name(k5_, raw);
 
   krb5_principal client = nullptr;
@@ -195,8 +193,8 @@ Status Cred::kinit_with_password(const Name* desired, const CredStore& store) {
   krb5_ccache raw = nullptr;
   krb5_error_code code = krb5_cc_new_unique(c, "MEMORY", nullptr, &raw);
   if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot create a memory ccache");
-  ccache_ = k5_.own<_krb5_ccache, krb5_cc_close>(raw);
-  destroy_ccache_ = true;
+  // Destroyed with the credential: closing a MEMORY ccache would keep the tickets.
+  ccache_ = k5_.own_made_ccache(raw);
   ccache_name_ = ccache_full_name(k5_, raw);
   krb5_creds creds{};
   code = krb5_get_init_creds_password(c, &creds, want.get(),
@@ -406,8 +404,9 @@ Result<std::shared_ptr<Cred>> Cred::from_delegation(k5::Context ctx, k5::CcacheP
   std::shared_ptr<Cred> cred(new Cred(std::move(ctx)));
   cred->usage_ = GSS_C_INITIATE;
   cred->ccache_name_ = ccache_full_name(cred->k5_, cc.get());
-  // The ccache's deleter holds the context it was made in, which `cred` now owns.
-  cred->ccache_ = cred->k5_.own<_krb5_ccache, krb5_cc_close>(cc.release());
+  // The cache was made in the context `cred` now owns, and goes with `cred`: the caller
+  // keeps the tickets by copying them out (gss_krb5_copy_ccache, gss_store_cred_into).
+  cred->ccache_ = cred->k5_.own_made_ccache(cc.release());
   cred->name_ = std::move(client);
   cred->expiry_ = end;
   return cred;

@@ -29,10 +29,6 @@ struct CredStore {
 
 class Cred {
  public:
-  ~Cred();
-  Cred(const Cred&) = delete;
-  Cred& operator=(const Cred&) = delete;
-
   static base::Result<std::shared_ptr<Cred>> acquire(const Name* desired, gss_cred_usage_t usage,
                                                      const CredStore& store);
 
@@ -75,7 +71,8 @@ class Cred {
   // initialised; gss_store_cred_into: initialised here for the client when `init`).
   base::Status copy_tickets(krb5_ccache out, bool init);
 
-  // A credential made from delegated tickets (moved into a MEMORY ccache).
+  // A credential made from delegated tickets in a MEMORY ccache made in `ctx`; the cache
+  // is destroyed with the credential.
   static base::Result<std::shared_ptr<Cred>> from_delegation(k5::Context ctx, k5::CcachePtr cc,
                                                              Name client, krb5_timestamp end);
 
@@ -99,7 +96,6 @@ class Cred {
   std::string ccache_name_, keytab_name_, rcache_name_;
   krb5_timestamp expiry_ = 0;
   bool no_ci_flags_ = false;
-  bool destroy_ccache_ = false;  // a MEMORY ccache of this credential's own
   std::vector<krb5_enctype> allowed_;
 };
 

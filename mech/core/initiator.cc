@@ -1,10 +1,11 @@
 // The initiator's side of RFC 4121 §4.1: AP-REQ out, AP-REP (or KRB-ERROR) in.
-#include <cstdlib>
-#include <cstring>
+#include <cerrno>
+#include <new>
 
 #include "base/trace.h"
 #include "core/context.h"
 #include "core/oids.h"
+#include "crypto/legacy_keys.h"
 #include "token/framing.h"
 #include "token/gss_checksum.h"
 
@@ -35,6 +36,11 @@ struct ChecksumInput {
   krb5_ccache ccache = nullptr;
   krb5_principal client = nullptr;
   krb5_principal server = nullptr;
+  // The checksum handed to libkrb5, owned here: krb5_mk_req_extended copies it into the
+  // authenticator but never frees a 0x8003 checksum (mk_req_ext.c frees only the
+  // checksums it made itself; MIT's mechanism keeps and frees its own buffer likewise).
+  std::vector<uint8_t> body;
+  krb5_data out{};
 };
 
 // A forwarded TGT as a KRB-CRED encrypted in the auth context's key, as MIT sends it.
@@ -53,28 +59,22 @@ std::vector<uint8_t> forward_tgt(krb5_context c, krb5_auth_context ac, ChecksumI
 // libkrb5 calls this from krb5_mk_req_extended, once the initiator subkey exists, for the
 // contents of the 0x8003 authenticator checksum.
 krb5_error_code KRB5_CALLCONV make_checksum(krb5_context c, krb5_auth_context ac, void* arg,
-                                            krb5_data** out) {
+                                            krb5_data** out) try {
   auto* in = static_cast<ChecksumInput*>(arg);
   std::vector<uint8_t> deleg;
   if (in->flags & GSS_C_DELEG_FLAG) {
     deleg = forward_tgt(c, ac, *in);
     if (deleg.empty()) in->flags &= ~static_cast<uint32_t>(GSS_C_DELEG_FLAG);
   }
-  const std::vector<uint8_t> body = token::build_gss_checksum(in->bnd, in->flags, deleg);
-  if (body.empty()) return KRB5KRB_ERR_GENERIC;
-  // Freed by libkrb5 with krb5_free_data (free).
-  auto* d = static_cast<krb5_data*>(std::calloc(1, sizeof(krb5_data)));
-  if (d == nullptr) return ENOMEM;
-  d->data = static_cast<char*>(std::malloc(body.size()));
-  if (d->data == nullptr) {
-    std::free(d);
-    return ENOMEM;
-  }
-  std::memcpy(d->data, body.data(), body.size());
-  d->length = static_cast<unsigned int>(body.size());
-  d->magic = KV5M_DATA;
-  *out = d;
+  in->body = token::build_gss_checksum(in->bnd, in->flags, deleg);
+  if (in->body.empty()) return KRB5KRB_ERR_GENERIC;
+  in->out.magic = KV5M_DATA;
+  in->out.data = reinterpret_cast<char*>(in->body.data());
+  in->out.length = static_cast<unsigned int>(in->body.size());
+  *out = &in->out;
   return 0;
+} catch (const std::bad_alloc&) {
+  return ENOMEM;  // no exception may cross libkrb5's C frames
 }
 
 }  // namespace
@@ -106,6 +106,11 @@ Step Context::init_step(gss_channel_bindings_t cb, std::span<const uint8_t> inpu
         out.status = state_ == State::kEstablished ? Status::complete() : Status::continue_needed();
       }
     }
+  } else if (state_ == State::kWantApRep && (flags_ & GSS_C_DCE_STYLE)) {
+    // DCE style (MS-KILE §3.4.5.1.1, as MIT and Windows do it): the AP-REP comes raw, and
+    // the initiator answers with a third leg, an AP-REP of its own (krb5_mk_rep_dce).
+    out.status = read_ap_rep(input);
+    if (out.status.ok()) out.status = build_dce_reply(out.token);
   } else if (state_ == State::kWantApRep) {
     auto framed = token::parse_framed(input);
     if (!framed) {
@@ -220,7 +225,12 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   send_seq_ = static_cast<uint32_t>(seq);
   recv_seq_ = send_seq_;  // without an AP-REP both directions start here (MIT)
 
-  token = token::build_framed(oid_bytes(*mech_), token::kTokApReq, ap_req.span());
+  // DCE style sends the AP-REQ without the RFC 2743 framing (MIT, Windows).
+  if (flags_ & GSS_C_DCE_STYLE) {
+    token.assign(ap_req.span().begin(), ap_req.span().end());
+  } else {
+    token = token::build_framed(oid_bytes(*mech_), token::kTokApReq, ap_req.span());
+  }
   base::trace("init_sec_context: AP-REQ for %s as %s, enctype %d, flags 0x%x, %zu bytes",
               acceptor_name_->display().c_str(),
               initiator_name_ ? initiator_name_->display().c_str() : "?",
@@ -263,7 +273,12 @@ Status Context::read_ap_rep(std::span<const uint8_t> body) {
     return k5_.error(GSS_S_FAILURE, code, "The acceptor's AP-REP does not verify");
   auto owned = k5_.own<krb5_ap_rep_enc_part, krb5_free_ap_rep_enc_part>(rep);
   recv_seq_ = static_cast<uint32_t>(rep->seq_number);
-  if (rep->subkey != nullptr) {
+  // MIT init_sec_context.c: with a DES3 or RC4 context key (not DCE style) an acceptor
+  // subkey of the same enctype is the initiator's own echoed back, and is not adopted.
+  const bool echoed = rep->subkey != nullptr && ctx_key_ &&
+                      crypto::is_legacy_enctype(ctx_key_->enctype) &&
+                      (flags_ & GSS_C_DCE_STYLE) == 0 && rep->subkey->enctype == ctx_key_->enctype;
+  if (rep->subkey != nullptr && !echoed) {
     // RFC 4121 §2: the acceptor asserted a subkey; per-message tokens use it.
     krb5_keyblock* k = nullptr;
     if (krb5_copy_keyblock(c, rep->subkey, &k) != 0) return Status::no_memory();
@@ -273,6 +288,16 @@ Status Context::read_ap_rep(std::span<const uint8_t> body) {
   start_protection();
   base::trace("init_sec_context: AP-REP verified, acceptor subkey %s",
               acceptor_subkey_ ? "asserted" : "absent");
+  return Status::complete();
+}
+
+Status Context::build_dce_reply(std::vector<uint8_t>& token) {
+  krb5_context c = k5_.get();
+  k5::Data rep(c);
+  const krb5_error_code code = krb5_mk_rep_dce(c, ac_.get(), rep.get());
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot build the DCE-style third leg");
+  token.assign(rep.span().begin(), rep.span().end());
+  base::trace("init_sec_context: DCE-style third leg, %zu bytes", token.size());
   return Status::complete();
 }
 

@@ -47,6 +47,22 @@ class IovList {
 constexpr size_t kHdr = tok::kCfxHeaderSize;
 constexpr size_t kMaxChecksum = 32;
 
+// The enctype of the key messages are protected with (RFC 4121 §2).
+int32_t protection_enctype_of(const ProtectionKeys& k) {
+  return k.acceptor_subkey.empty() ? k.context_enctype : k.acceptor_enctype;
+}
+
+// RFC 1964 / RFC 4757 keys when the protection key is DES3 or RC4; nullptr otherwise (or
+// when the key does not fit its enctype: every call then fails with kEnctypeUnsupported).
+std::unique_ptr<crypto::LegacyKeys> legacy_keys_of(const ProtectionKeys& k) {
+  const int32_t enctype = protection_enctype_of(k);
+  if (!crypto::is_legacy_enctype(enctype)) return nullptr;
+  auto keys = crypto::LegacyKeys::create(
+      enctype, k.acceptor_subkey.empty() ? k.context_key : k.acceptor_subkey);
+  if (!keys) return nullptr;
+  return std::make_unique<crypto::LegacyKeys>(std::move(*keys));
+}
+
 }  // namespace
 
 Protection::Protection(bool initiator, OM_uint32 flags, const ProtectionKeys& k,
@@ -61,7 +77,11 @@ Protection::Protection(bool initiator, OM_uint32 flags, const ProtectionKeys& k,
       acceptor_profile_(k.acceptor_subkey.empty() ? nullptr
                                                   : crypto::find_profile(k.acceptor_enctype)),
       send_seq_(send_seq),
-      window_(recv_seq, (flags & GSS_C_REPLAY_FLAG) != 0, (flags & GSS_C_SEQUENCE_FLAG) != 0) {}
+      // RFC 1964 sequence numbers have 32 bits (MIT: g_seqstate_init with wide = proto).
+      window_(recv_seq, (flags & GSS_C_REPLAY_FLAG) != 0, (flags & GSS_C_SEQUENCE_FLAG) != 0,
+              !crypto::is_legacy_enctype(protection_enctype_of(k))),
+      mech_oid_(k.mech_oid.begin(), k.mech_oid.end()),
+      legacy_(legacy_keys_of(k)) {}
 
 Protection::Protection(bool initiator, OM_uint32 flags, const ProtectionKeys& k,
                        uint64_t send_seq, const SeqWindow& window)
@@ -105,6 +125,7 @@ Result<const crypto::UsageKeys*> Protection::keys(bool acceptor_subkey, uint32_t
 }
 
 Result<size_t> Protection::mic_size() const {
+  if (legacy_) return legacy_mic_size();
   const crypto::Profile* p = profile(have_acceptor_subkey());
   if (p == nullptr) return Status::failure(Minor::kEnctypeUnsupported);
   return kHdr + p->checksum_size;
@@ -121,12 +142,14 @@ Result<WrapSizes> Protection::wrap_sizes(bool conf) const {
 }
 
 Result<size_t> Protection::max_input(bool conf, size_t token_size) const {
+  if (legacy_) return legacy_max_input(token_size);
   APX_TRY_ASSIGN(const WrapSizes s, wrap_sizes(conf));
   const size_t overhead = s.header + s.trailer;
   return token_size > overhead ? token_size - overhead : 0;
 }
 
 Status Protection::get_mic(std::span<const CryptoIov> msg, std::span<uint8_t> token) {
+  if (legacy_) return legacy_get_mic(msg, token);
   APX_TRY_ASSIGN(const size_t size, mic_size());
   if (token.size() != size) return Status::failure(Minor::kInternal);
   APX_TRY_ASSIGN(const crypto::UsageKeys* k, keys(have_acceptor_subkey(), send_usage(false)));
@@ -152,6 +175,7 @@ Status Protection::check_flags(const tok::CfxHeader& h) const {
 
 Result<OM_uint32> Protection::verify_mic(std::span<const CryptoIov> msg,
                                          std::span<const uint8_t> token) {
+  if (legacy_) return legacy_verify_mic(msg, token);
   APX_TRY_ASSIGN(const tok::CfxHeader h, tok::parse_cfx_header(token, tok::kTokMic));
   APX_TRY(check_flags(h));  // a Sealed flag on a MIC token is ignored, as MIT does
   const bool acc = (h.flags & tok::kFlagAcceptorSubkey) != 0;

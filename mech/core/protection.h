@@ -10,13 +10,16 @@
 #include <gssapi/gssapi_ext.h>
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "base/result.h"
 #include "base/secret_bytes.h"
 #include "core/seq_window.h"
 #include "crypto/iov.h"
+#include "crypto/legacy_keys.h"
 #include "crypto/usage_keys.h"
 #include "token/cfx.h"
 
@@ -38,6 +41,15 @@ struct ProtectionKeys {
   int32_t context_enctype = 0;
   std::span<const uint8_t> acceptor_subkey;  // empty when the acceptor asserted none
   int32_t acceptor_enctype = 0;
+  std::span<const uint8_t> mech_oid;  // DER contents: RFC 1964 tokens carry it (framing)
+};
+
+// The parts of an RFC 1964 Wrap token laid out by wrap_iov: the header buffer holds the
+// framing, the token header, SND_SEQ, SGN_CKSUM and the confounder; the padding buffer
+// the pad octets (each holding the pad's length).
+struct LegacyWrapSizes {
+  size_t header = 0;
+  size_t padding = 0;
 };
 
 class Protection {
@@ -113,8 +125,55 @@ class Protection {
   [[nodiscard]] uint64_t send_seq() const { return send_seq_; }
   [[nodiscard]] const SeqWindow& recv_window() const { return window_; }
   [[nodiscard]] bool have_acceptor_subkey() const { return !acceptor_key_.empty(); }
+  [[nodiscard]] bool dce_style() const { return dce_style_; }
+
+  // ---- RFC 1964 / RFC 4757 tokens (des3-cbc-sha1, arcfour-hmac[-exp]): protection_legacy.cc.
+  // mic_size, get_mic, verify_mic and max_input dispatch to these by themselves; the Wrap
+  // calls, whose layouts differ, are called by the C ABI layer when legacy() is true.
+  [[nodiscard]] bool legacy() const { return legacy_ != nullptr; }
+  // `data`: octets of the DATA buffers (encrypted when sealed). With `dce` (IOV calls of a
+  // DCE-style context) there is no padding and the framing covers the header only.
+  [[nodiscard]] LegacyWrapSizes legacy_wrap_sizes(size_t data, bool dce) const;
+  // Writes the header (legacy_wrap_sizes().header octets) and the padding, signs, and
+  // encrypts confounder, data and padding in place when `conf`.
+  base::Status legacy_seal(bool conf, std::span<uint8_t> header,
+                           std::span<const crypto::CryptoIov> msg, std::span<uint8_t> padding,
+                           bool dce);
+  struct LegacyUnsealed {
+    bool conf = false;
+    OM_uint32 supplementary = 0;
+    size_t pad = 0;  // the pad's length, read from its last octet (0 with `dce`)
+  };
+  // Verifies, and when sealed decrypts in place, a Wrap token of `token_size` octets in all
+  // whose `header` buffer holds framing to confounder; `padding` may be empty (then the pad
+  // ends the data).
+  base::Result<LegacyUnsealed> legacy_unseal(std::span<uint8_t> header, size_t token_size,
+                                             std::span<const crypto::CryptoIov> msg,
+                                             std::span<uint8_t> padding, bool dce);
+  // Size of the header part (framing to confounder) of a Wrap token starting with `token`.
+  [[nodiscard]] base::Result<size_t> legacy_header_size(std::span<const uint8_t> token,
+                                                        size_t token_size) const;
+  // gss_unwrap: `out` (token.size() octets, caller's) receives a copy of the token, which
+  // is unsealed there; the message is moved to its start.
+  base::Result<Unwrapped> legacy_unwrap(std::span<const uint8_t> token, std::span<uint8_t> out);
 
  private:
+  [[nodiscard]] size_t legacy_mic_size() const;
+  [[nodiscard]] size_t legacy_max_input(size_t token_size) const;
+  base::Status legacy_get_mic(std::span<const crypto::CryptoIov> msg, std::span<uint8_t> token);
+  base::Result<OM_uint32> legacy_verify_mic(std::span<const crypto::CryptoIov> msg,
+                                            std::span<const uint8_t> token);
+  base::Status legacy_sign(bool wrap, std::span<uint8_t> tok,
+                           std::span<const crypto::CryptoIov> iov);
+  struct LegacySeq {
+    uint32_t seq = 0;
+    uint8_t direction = 0;
+  };
+  base::Result<LegacySeq> legacy_check(bool wrap, std::span<const uint8_t> signed_header,
+                                       std::span<const uint8_t> snd_seq,
+                                       std::span<const uint8_t> cksum,
+                                       std::span<const crypto::CryptoIov> iov, bool decrypt);
+
   // RFC 4121 §2 key usages.
   static constexpr uint32_t kAcceptorSeal = 22, kAcceptorSign = 23, kInitiatorSeal = 24,
                             kInitiatorSign = 25;
@@ -137,6 +196,8 @@ class Protection {
   std::array<std::array<std::optional<crypto::UsageKeys>, 4>, 2> keys_;
   uint64_t send_seq_;
   SeqWindow window_;
+  std::vector<uint8_t> mech_oid_;
+  std::unique_ptr<crypto::LegacyKeys> legacy_;  // set for DES3 and RC4 protection keys
 };
 
 }  // namespace apx::core

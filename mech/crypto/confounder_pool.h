@@ -7,12 +7,20 @@
 // costs under 10 ns. For a small gss_wrap that call was over a quarter of the work.
 //
 // Fork safety: a child process must never use the bytes its parent had left, or parent
-// and child would send the same confounder. A pthread_atfork child handler bumps a
-// process-wide generation counter; each pool remembers the generation it was filled in
-// and refills when that differs. The check per draw is one relaxed atomic load: no
-// syscall, no allocation. (A child made by a raw clone() that skips the atfork handlers
-// is not detected; OpenSSL's own DRBG still reseeds there, by its getpid check, when the
-// pool refills.)
+// and child would send the same confounder. Two guards, either enough on its own:
+// - the pool's bytes live in a page of their own marked MADV_WIPEONFORK (Linux 4.14): the
+//   kernel hands any child, however it was made (fork, a raw clone or SYS_fork syscall that
+//   skips the pthread_atfork handlers), a zeroed copy of the page. The count of bytes left
+//   lives in the same page, so a child reads "empty" and refills;
+// - a pthread_atfork child handler bumps a process-wide generation counter; each pool
+//   remembers the generation it was filled in and refills when that differs.
+// The check per draw is one relaxed atomic load and one read of the page: no syscall, no
+// allocation. Where either guard cannot be set up (no madvise flag, mmap refused, handler
+// not registered) the pool keeps no bytes and every draw goes to RAND_bytes, whose DRBG
+// reseeds in a child by its own getpid check.
+//
+// Each pool maps one page when it is made. Neighbouring pool pages carry the same flags,
+// so the kernel merges them into one mapping; a context holds at most a few pools.
 //
 // Secrecy: the buffer is wiped when destroyed, and each confounder is wiped from it once
 // handed out, so a memory disclosure shows no past confounders, only future ones.
@@ -23,22 +31,23 @@
 #include <span>
 
 #include "base/result.h"
-#include "base/secret_bytes.h"
 
 namespace apx::crypto {
 
 class ConfounderPool {
  public:
-  // Room for 256 16-byte confounders: the refill cost per confounder falls below the cost
-  // of copying one out, while the few pools of a context stay small.
-  static constexpr size_t kCapacity = 4096;
+  // Room for 255 16-byte confounders beside the count, in one 4 KiB page: the refill cost
+  // per confounder falls below the cost of copying one out, while the few pools of a
+  // context stay small.
+  static constexpr size_t kCapacity = 4096 - 16;
 
-  // Allocates the buffer but does not fill it: a key that never encrypts (the peer's
-  // sealing key, or a key that only makes checksums) never pays for random bytes.
+  // Maps the page but does not fill it: a key that never encrypts (the peer's sealing key,
+  // or a key that only makes checksums) never pays for random bytes.
   ConfounderPool();
+  ~ConfounderPool();
 
-  ConfounderPool(ConfounderPool&&) noexcept = default;
-  ConfounderPool& operator=(ConfounderPool&&) noexcept = default;
+  ConfounderPool(ConfounderPool&& other) noexcept;
+  ConfounderPool& operator=(ConfounderPool&& other) noexcept;
   ConfounderPool(const ConfounderPool&) = delete;
   ConfounderPool& operator=(const ConfounderPool&) = delete;
 
@@ -47,12 +56,19 @@ class ConfounderPool {
   // and first thing after a fork).
   [[nodiscard]] base::Status draw(std::span<uint8_t> out);
 
+  // True when the pool keeps bytes (both fork guards are in place); false when every draw
+  // goes to RAND_bytes.
+  [[nodiscard]] bool pooled() const { return page_ != nullptr; }
+
+ // The mapped page (confounder_pool.cc).
+  struct Page;
+
  private:
   [[nodiscard]] base::Status refill();
+  void release();
 
-  base::SecretBytes buf_;
-  size_t next_;          // first byte not yet handed out; buf_.size() when empty
-  uint64_t generation_;  // the fork generation the bytes from next_ on were made in
+  Page* page_ = nullptr;     // nullptr: no pooling
+  uint64_t generation_ = 0;  // the fork generation the bytes left in the page were made in
 };
 
 }  // namespace apx::crypto

@@ -26,7 +26,6 @@ template <class T, auto Free>
 using Owned = std::unique_ptr<T, Deleter<T, Free>>;
 
 using PrincipalPtr = Owned<krb5_principal_data, krb5_free_principal>;
-using CcachePtr = Owned<_krb5_ccache, krb5_cc_close>;
 using KeytabPtr = Owned<_krb5_kt, krb5_kt_close>;
 using AuthContextPtr = Owned<_krb5_auth_context, krb5_auth_con_free>;
 using KeyblockPtr = Owned<krb5_keyblock, krb5_free_keyblock>;
@@ -35,6 +34,24 @@ using TicketPtr = Owned<krb5_ticket, krb5_free_ticket>;
 using AuthenticatorPtr = Owned<krb5_authenticator, krb5_free_authenticator>;
 using ApRepPartPtr = Owned<krb5_ap_rep_enc_part, krb5_free_ap_rep_enc_part>;
 using ErrorPtr = Owned<krb5_error, krb5_free_error>;
+
+// A ccache handle: closed when dropped, or destroyed when apx made the cache for itself
+// (delegated tickets, tickets from the client keytab). krb5_cc_close on a MEMORY cache
+// drops only the handle: the cache and its tickets stay in libkrb5's process-wide table
+// until krb5_cc_destroy (MIT's mechanism marks such caches destroy_ccache).
+struct CcacheDeleter {
+  krb5_context ctx = nullptr;
+  bool destroy = false;
+  void operator()(_krb5_ccache* p) const {
+    if (p == nullptr) return;
+    if (destroy) {
+      (void)krb5_cc_destroy(ctx, p);
+    } else {
+      (void)krb5_cc_close(ctx, p);
+    }
+  }
+};
+using CcachePtr = std::unique_ptr<_krb5_ccache, CcacheDeleter>;
 
 // A krb5_data whose contents libkrb5 allocated.
 class Data {
@@ -66,6 +83,14 @@ class Context {
   template <class T, auto Free>
   [[nodiscard]] Owned<T, Free> own(T* p) const {
     return Owned<T, Free>(p, Deleter<T, Free>{ctx_});
+  }
+  // A ccache someone else owns (closed when dropped) ...
+  [[nodiscard]] CcachePtr own_ccache(krb5_ccache p) const {
+    return CcachePtr(p, CcacheDeleter{ctx_, false});
+  }
+  // ... and one apx made for itself (destroyed when dropped).
+  [[nodiscard]] CcachePtr own_made_ccache(krb5_ccache p) const {
+    return CcachePtr(p, CcacheDeleter{ctx_, true});
   }
 
   // A Status carrying a libkrb5 error code as the minor code, with libkrb5's message

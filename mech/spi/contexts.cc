@@ -79,6 +79,24 @@ APX_EXPORT OM_uint32 gss_init_sec_context(OM_uint32* minor, gss_cred_id_t cred,
   });
 }
 
+// The outputs of a successful step (COMPLETE, or CONTINUE_NEEDED of a DCE-style second leg,
+// where MIT gives no name, flags or delegation yet).
+static void accept_outputs(Context& ctx, const apx::core::Step& step, gss_name_t* src_name,
+                    gss_OID* mech_type, OM_uint32* ret_flags, OM_uint32* time_rec,
+                    gss_cred_id_t* delegated) {
+  if (mech_type != nullptr) *mech_type = const_cast<gss_OID>(&ctx.mech());
+  if (step.status.major() == GSS_S_CONTINUE_NEEDED) return;
+  if (src_name != nullptr && ctx.initiator_name())
+    *src_name = to_handle(new apx::core::Name(*ctx.initiator_name()));
+  if (delegated != nullptr) {
+    if (auto d = ctx.take_delegated()) *delegated = to_handle(new CredHandle{std::move(d)});
+  }
+  // MIT reports GSS_C_DELEG_FLAG whenever the delegated tickets were read, whether or not
+  // the caller asked for them.
+  if (ret_flags != nullptr) *ret_flags = ctx.flags();
+  if (time_rec != nullptr) *time_rec = ctx.lifetime();
+}
+
 APX_EXPORT OM_uint32 gss_accept_sec_context(OM_uint32* minor, gss_ctx_id_t* handle,
                                             gss_cred_id_t cred_handle, gss_buffer_t input,
                                             gss_channel_bindings_t cb, gss_name_t* src_name,
@@ -91,36 +109,38 @@ APX_EXPORT OM_uint32 gss_accept_sec_context(OM_uint32* minor, gss_ctx_id_t* hand
     clear_init_outputs(mech_type, output, ret_flags, time_rec);
     if (handle == nullptr || output == GSS_C_NO_BUFFER)
       return report(minor, Status::call_inaccessible_write());
-    if (*handle != GSS_C_NO_CONTEXT) return report(minor, Status::failure(Minor::kCtxAlreadyComplete));
     apx::base::trace("accept_sec_context: token of %zu bytes",
                      input != GSS_C_NO_BUFFER ? input->length : size_t{0});
-    std::shared_ptr<Cred> cred;
-    if (cred_handle != GSS_C_NO_CREDENTIAL) {
-      cred = as_cred(cred_handle)->cred;
+    std::unique_ptr<Context> ctx;
+    if (*handle != GSS_C_NO_CONTEXT) {
+      // A later call: only a DCE-style acceptor waits for one (the third leg).
+      ctx.reset(as_ctx(*handle));
+      *handle = GSS_C_NO_CONTEXT;
+      if (ctx->role() != apx::core::Role::kAcceptor) {
+        *handle = to_handle(ctx.release());
+        return report(minor, Status::no_context(Minor::kCtxWrongRole));
+      }
     } else {
-      auto def = Cred::acquire(nullptr, GSS_C_ACCEPT, apx::core::CredStore{});
-      if (!def) return report(minor, def.error());
-      cred = std::move(*def);
+      std::shared_ptr<Cred> cred;
+      if (cred_handle != GSS_C_NO_CREDENTIAL) {
+        cred = as_cred(cred_handle)->cred;
+      } else {
+        auto def = Cred::acquire(nullptr, GSS_C_ACCEPT, apx::core::CredStore{});
+        if (!def) return report(minor, def.error());
+        cred = std::move(*def);
+      }
+      auto made = Context::new_acceptor(std::move(cred));
+      if (!made) return report(minor, made.error());
+      ctx = std::move(*made);
     }
-    auto made = Context::new_acceptor(std::move(cred));
-    if (!made) return report(minor, made.error());
-    std::unique_ptr<Context> ctx = std::move(*made);
-    apx::core::Step step = ctx->accept_step(cb, bytes_of(input));
+    // Delegated tickets are kept only for a caller that can receive them (MIT).
+    apx::core::Step step = ctx->accept_step(cb, bytes_of(input), delegated != nullptr);
     if (Status s = set_buffer(output, step.token); !s.ok() && step.status.ok()) step.status = s;
+    // Like MIT, a failed context is gone: the caller must start again.
     if (!step.status.ok()) return report(minor, step.status);
-    if (src_name != nullptr && ctx->initiator_name())
-      *src_name = to_handle(new apx::core::Name(*ctx->initiator_name()));
-    if (mech_type != nullptr) *mech_type = const_cast<gss_OID>(&ctx->mech());
-    OM_uint32 flags = ctx->flags();
-    if (delegated != nullptr) {
-      if (auto d = ctx->take_delegated()) *delegated = to_handle(new CredHandle{std::move(d)});
-    }
-    // MIT reports GSS_C_DELEG_FLAG whenever the delegated tickets were read, whether or not
-    // the caller asked for them.
-    if (ret_flags != nullptr) *ret_flags = flags;
-    if (time_rec != nullptr) *time_rec = ctx->lifetime();
+    accept_outputs(*ctx, step, src_name, mech_type, ret_flags, time_rec, delegated);
     *handle = to_handle(ctx.release());
-    return report(minor, Status::complete());
+    return report(minor, step.status);
   });
 }
 
@@ -201,7 +221,9 @@ APX_EXPORT OM_uint32 gss_export_sec_context(OM_uint32* minor, gss_ctx_id_t* hand
     if (*handle == GSS_C_NO_CONTEXT) return report(minor, Status::no_context(Minor::kCtxIncomplete));
     auto bytes = as_ctx(*handle)->export_token();
     if (!bytes) return report(minor, bytes.error());
-    if (Status s = set_buffer(token, *bytes); !s.ok()) return report(minor, s);
+    // The copy handed out is the caller's to release (gss_release_buffer); apx's own is
+    // wiped when `bytes` goes.
+    if (Status s = set_buffer(token, bytes->span()); !s.ok()) return report(minor, s);
     // RFC 2743 §2.2.8: the exported context is no longer available to this process.
     delete as_ctx(*handle);
     *handle = GSS_C_NO_CONTEXT;

@@ -88,8 +88,12 @@ Result<Buffers> classify(gss_iov_buffer_desc* iov, int count) {
 // Gives an IOV buffer `size` octets: allocated when the caller set ALLOCATE, else checked
 // against what the caller provided. The length is set to `size`.
 Status size_buffer(gss_iov_buffer_desc* e, size_t size) {
-  if (e->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) {
-    void* p = std::malloc(size ? size : 1);
+  if ((e->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) && size == 0) {
+    // Nothing to allocate: the mechglue's gss_release_buffer frees only non-empty buffers,
+    // so a placeholder octet here would never be freed.
+    e->buffer.value = nullptr;
+  } else if (e->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) {
+    void* p = std::malloc(size);
     if (p == nullptr) return Status::no_memory();
     e->buffer.value = p;
     e->type |= GSS_IOV_BUFFER_FLAG_ALLOCATED;
@@ -98,6 +102,136 @@ Status size_buffer(gss_iov_buffer_desc* e, size_t size) {
   }
   e->buffer.length = size;
   return Status::complete();
+}
+
+
+// ---- RFC 1964 / RFC 4757 Wrap tokens (DES3, RC4 contexts): MIT's layouts (k5seal.c,
+// k5sealiov.c, k5unsealiov.c): header ‖ confounder in the HEADER buffer, the message in
+// the DATA buffers, the pad octets in the PADDING buffer, no trailer.
+
+OM_uint32 legacy_wrap(OM_uint32* minor, Protection& p, bool conf, std::span<const uint8_t> msg,
+                      int* conf_state, gss_buffer_t output) {
+  const apx::core::LegacyWrapSizes sizes = p.legacy_wrap_sizes(msg.size(), false);
+  const size_t total = sizes.header + msg.size() + sizes.padding;
+  auto* out = static_cast<uint8_t*>(std::malloc(total));
+  if (out == nullptr) return report(minor, Status::no_memory());
+  std::span<uint8_t> all(out, total);
+  if (!msg.empty()) std::memcpy(out + sizes.header, msg.data(), msg.size());
+  const CryptoIov iov[] = {{IovKind::data, all.subspan(sizes.header, msg.size())}};
+  Status s = p.legacy_seal(conf, all.first(sizes.header), iov, all.last(sizes.padding), false);
+  if (!s.ok()) {
+    std::free(out);
+    return report(minor, s);
+  }
+  output->value = out;
+  output->length = total;
+  if (conf_state != nullptr) *conf_state = conf ? 1 : 0;
+  return report(minor, Status::complete());
+}
+
+OM_uint32 legacy_unwrap(OM_uint32* minor, Protection& p, std::span<const uint8_t> token,
+                        gss_buffer_t output, int* conf_state) {
+  auto* out = static_cast<uint8_t*>(std::malloc(token.empty() ? 1 : token.size()));
+  if (out == nullptr) return report(minor, Status::no_memory());
+  auto r = p.legacy_unwrap(token, {out, token.size()});
+  if (!r || r->plain.empty()) std::free(out);
+  if (!r) return report(minor, r.error());
+  if (!r->plain.empty()) {
+    output->value = out;
+    output->length = r->plain.size();
+  }
+  if (conf_state != nullptr) *conf_state = r->conf ? 1 : 0;
+  return report(minor, Status(r->supplementary, 0));
+}
+
+size_t data_size(const Buffers& b) {
+  size_t n = 0;
+  for (const CryptoIov& i : b.view())
+    if (i.kind == IovKind::data) n += i.buf.size();
+  return n;
+}
+
+// MIT: a PADDING buffer is required unless DCE style (whose caller pads the data itself);
+// a TRAILER buffer is given length 0.
+Status legacy_wrap_iov(Protection& p, bool conf, Buffers& b, bool seal) {
+  const bool dce = p.dce_style();
+  if (b.header == nullptr || b.stream != nullptr || b.mic != nullptr ||
+      (b.padding == nullptr && !dce))
+    return Status::failure(Minor::kMsgIovInvalid);
+  if (b.data == nullptr) conf = false;  // MIT: nothing to encrypt, integrity only
+  const apx::core::LegacyWrapSizes sizes = p.legacy_wrap_sizes(data_size(b), dce);
+  if (!seal) {
+    b.header->buffer.length = sizes.header;
+    if (b.trailer != nullptr) b.trailer->buffer.length = 0;
+    if (b.padding != nullptr) b.padding->buffer.length = sizes.padding;
+    return Status::complete();
+  }
+  APX_TRY(size_buffer(b.header, sizes.header));
+  if (b.trailer != nullptr) APX_TRY(size_buffer(b.trailer, 0));
+  std::span<uint8_t> padding;
+  if (b.padding != nullptr) {
+    APX_TRY(size_buffer(b.padding, sizes.padding));
+    padding = span_of(b.padding->buffer);
+  }
+  return p.legacy_seal(conf, span_of(b.header->buffer), b.view(), padding, dce);
+}
+
+// MIT kg_fixup_padding_iov: with a non-empty PADDING buffer, the pad's length (its last
+// octet) beyond that buffer is taken off the DATA buffer.
+Status legacy_fix_padding(Buffers& b, size_t pad) {
+  if (b.padding == nullptr || b.padding->buffer.length == 0 || b.data == nullptr)
+    return Status::complete();
+  const size_t have = b.padding->buffer.length;
+  if (pad < have || b.data->buffer.length < pad - have)
+    return Status::defective_token(Minor::kMsgBadFiller);
+  b.data->buffer.length -= pad - have;
+  b.padding->buffer.length = 0;
+  return Status::complete();
+}
+
+Result<Protection::Unsealed> legacy_unwrap_parts(Protection& p, Buffers& b) {
+  if (b.header == nullptr) return Status::failure(Minor::kMsgIovInvalid);
+  if (b.trailer != nullptr && b.trailer->buffer.length != 0)
+    return Status::defective_token(Minor::kTokenTruncated);
+  const bool dce = p.dce_style();
+  // The framing's length covers the data and padding too, except in DCE style.
+  size_t total = b.header->buffer.length;
+  if (!dce) total += data_size(b) + (b.padding ? b.padding->buffer.length : 0);
+  std::span<uint8_t> padding = b.padding ? span_of(b.padding->buffer) : std::span<uint8_t>();
+  APX_TRY_ASSIGN(const Protection::LegacyUnsealed u,
+                 p.legacy_unseal(span_of(b.header->buffer), total, b.view(), padding, dce));
+  if (!dce) APX_TRY(legacy_fix_padding(b, u.pad));
+  return Protection::Unsealed{u.conf, u.supplementary};
+}
+
+// MIT kg_unseal_stream_iov: header ‖ confounder, then the data, then one octet taken as
+// the padding (its value, the pad's length, is known after decryption).
+Result<Protection::Unsealed> legacy_unwrap_stream(Protection& p, Buffers& b) {
+  if (b.data == nullptr || b.header || b.trailer || p.dce_style())
+    return Status::failure(Minor::kMsgIovInvalid);
+  std::span<uint8_t> token = span_of(b.stream->buffer);
+  APX_TRY_ASSIGN(const size_t head, p.legacy_header_size(token, token.size()));
+  if (token.size() < head + 1) return Status::defective_token(Minor::kTokenTruncated);
+  std::span<uint8_t> data = token.subspan(head, token.size() - head - 1);
+  size_t data_buffers = 0;
+  for (size_t i = 0; i < b.n; ++i) {
+    if (b.msg[i].kind != IovKind::data) continue;
+    b.msg[i].buf = data;
+    ++data_buffers;
+  }
+  if (data_buffers != 1) return Status::failure(Minor::kMsgIovInvalid);
+  APX_TRY_ASSIGN(const Protection::LegacyUnsealed u,
+                 p.legacy_unseal(token.first(head), token.size(), b.view(), token.last(1), false));
+  // legacy_unseal refused a pad of 0 or longer than data and padding.
+  const size_t len = data.size() - (u.pad - 1);
+  if (b.data->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) {
+    APX_TRY(size_buffer(b.data, len));
+    if (len != 0) std::memcpy(b.data->buffer.value, data.data(), len);
+  } else {
+    b.data->buffer.value = data.data();
+    b.data->buffer.length = len;
+  }
+  return Protection::Unsealed{u.conf, u.supplementary};
 }
 
 }  // namespace
@@ -152,6 +286,7 @@ APX_EXPORT OM_uint32 gss_wrap(OM_uint32* minor, gss_ctx_id_t handle, int conf_re
     if (Status s = check_qop(qop); !s.ok()) return report(minor, s);
     Protection& p = *(*ctx)->protection();
     const bool conf = conf_req != 0;
+    if (p.legacy()) return legacy_wrap(minor, p, conf, bytes_of(input), conf_state, output);
     auto sizes = p.wrap_sizes(conf);
     if (!sizes) return report(minor, sizes.error());
     const auto msg = bytes_of(input);
@@ -185,6 +320,8 @@ APX_EXPORT OM_uint32 gss_unwrap(OM_uint32* minor, gss_ctx_id_t handle, gss_buffe
     auto ctx = context_of(handle);
     if (!ctx) return report(minor, ctx.error());
     const auto token = bytes_of(input);
+    if ((*ctx)->protection()->legacy())
+      return legacy_unwrap(minor, *(*ctx)->protection(), token, output, conf_state);
     if (token.size() < kHdr) {
       auto h = (*ctx)->protection()->wrap_header(token);  // says why
       return report(minor, h ? Status::defective_token(Minor::kTokenTruncated) : h.error());
@@ -261,7 +398,10 @@ OM_uint32 wrap_iov_call(OM_uint32* minor, gss_ctx_id_t handle, int conf_req, gss
   if (Status s = check_qop(qop); !s.ok()) return report(minor, s);
   auto b = classify(iov, count);
   if (!b) return report(minor, b.error());
-  if (Status s = wrap_iov(*(*ctx)->protection(), conf_req != 0, *b, seal); !s.ok())
+  Protection& p = *(*ctx)->protection();
+  if (Status s = p.legacy() ? legacy_wrap_iov(p, conf_req != 0, *b, seal)
+                            : wrap_iov(p, conf_req != 0, *b, seal);
+      !s.ok())
     return report(minor, s);
   if (conf_state != nullptr) *conf_state = conf_req != 0;
   return report(minor, Status::complete());
@@ -362,7 +502,8 @@ APX_EXPORT OM_uint32 gss_unwrap_iov(OM_uint32* minor, gss_ctx_id_t handle, int* 
     auto b = classify(iov, count);
     if (!b) return report(minor, b.error());
     Protection& p = *(*ctx)->protection();
-    auto u = b->stream ? unwrap_stream(p, *b) : unwrap_parts(p, *b);
+    auto u = p.legacy() ? (b->stream ? legacy_unwrap_stream(p, *b) : legacy_unwrap_parts(p, *b))
+                        : (b->stream ? unwrap_stream(p, *b) : unwrap_parts(p, *b));
     if (!u) return report(minor, u.error());
     if (conf_state != nullptr) *conf_state = u->conf ? 1 : 0;
     return report(minor, Status(u->supplementary, 0));

@@ -163,6 +163,7 @@ APX_EXPORT OM_uint32 gss_pseudo_random(OM_uint32* minor, gss_ctx_id_t handle, in
     Status s = as_ctx(handle)->protection()->prf_plus(prf_key == GSS_C_PRF_KEY_FULL,
                                                       bytes_of(prf_in), {out, n});
     if (!s.ok()) {
+      OPENSSL_cleanse(out, n);  // blocks made before the failure are key-derived
       std::free(out);
       return report(minor, s);
     }

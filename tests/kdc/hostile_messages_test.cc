@@ -174,6 +174,98 @@ TEST(HostileMessageHeaders, FieldsOutOfRange) {
   EXPECT_NE(text.find("RFC 1964"), std::string::npos) << text;
 }
 
+// CVE-2024-37370 (MIT): the EC field of a sealed token is outside the checksum; changing it
+// made MIT hand back a truncated message as if it were whole. apx compares the header with
+// its encrypted copy, EC included: every other EC that stays inside the token is refused.
+TEST(HostileMessageHeaders, SealedTokenWithAlteredEcIsRefused) {
+  Pair p;
+  establish(p, GSS_C_MUTUAL_FLAG);
+  for (const auto& token : {wrap(p.init.h, 1), wrap_iov_rotated(p.init.h, 1)}) {
+    ASSERT_EQ(token[4], 0);  // EC 0: CTS needs no filler
+    ASSERT_EQ(token[5], 0);
+    for (uint16_t ec = 1; ec < token.size() - 16; ++ec) {
+      auto t = token;
+      t[4] = static_cast<uint8_t>(ec >> 8);
+      t[5] = static_cast<uint8_t>(ec);
+      EXPECT_TRUE(clean_refusal(unwrap(p.acc.h, t))) << "EC " << ec;  // never a short message
+    }
+  }
+}
+
+// CVE-2024-37371 (MIT): a HEADER buffer or STREAM shorter than the token's own fields led
+// to reads past the buffer. gss_unwrap_iov with every shorter HEADER, and every shorter
+// STREAM, is refused cleanly (the suite runs under ASan too).
+TEST(HostileMessageHeaders, ShortIovBuffersAreRefused) {
+  Pair p;
+  establish(p, GSS_C_MUTUAL_FLAG);
+  for (int conf : {0, 1}) {
+    SCOPED_TRACE(conf);
+    const auto token = wrap_iov_rotated(p.init.h, conf);  // header buffer ‖ data
+    const size_t header_size = token.size() - kMsg.size();
+    OM_uint32 minor;
+    for (size_t n = 0; n < header_size; ++n) {
+      std::vector<uint8_t> header(token.begin(), token.begin() + static_cast<long>(n));
+      std::vector<uint8_t> data(token.begin() + static_cast<long>(header_size), token.end());
+      gss_iov_buffer_desc iov[2] = {};
+      iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
+      iov[0].buffer = {header.size(), header.data()};
+      iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
+      iov[1].buffer = {data.size(), data.data()};
+      const OM_uint32 major = gss_unwrap_iov(&minor, p.acc.h, nullptr, nullptr, iov, 2);
+      EXPECT_TRUE(GSS_ERROR(major)) << "header of " << n << " octets";
+    }
+    for (size_t n = 0; n < token.size(); ++n) {
+      std::vector<uint8_t> stream(token.begin(), token.begin() + static_cast<long>(n));
+      gss_iov_buffer_desc iov[2] = {};
+      iov[0].type = GSS_IOV_BUFFER_TYPE_STREAM;
+      iov[0].buffer = {stream.size(), stream.data()};
+      iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
+      const OM_uint32 major = gss_unwrap_iov(&minor, p.acc.h, nullptr, nullptr, iov, 2);
+      EXPECT_TRUE(GSS_ERROR(major)) << "stream of " << n << " octets";
+    }
+  }
+}
+
+// CVE-2017-11462 (MIT) and CVE-2014-5352 (MIT): a mechanism that frees a context behind
+// the caller's back leaves a dangling handle. A failed second gss_init_sec_context call
+// and a gss_process_context_token call both leave a handle the caller can still delete,
+// and process_context_token leaves the context working. MIT's mechanism beside apx's.
+TEST(HostileContextTokens, FailedCallsLeaveHandlesToDelete) {
+  gss_OID_desc krb5 = kKrb5Oid;
+  for (gss_OID mech : {&kApx, &krb5}) {
+    SCOPED_TRACE(mech == &kApx ? "apx" : "MIT");
+    Name t = import("sha1@localhost", GSS_C_NT_HOSTBASED_SERVICE);
+    OM_uint32 minor;
+    Ctx init, acc;
+    Buffer tok, rep, none;
+    ASSERT_EQ(gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &init.h, t.h, mech,
+                                   GSS_C_MUTUAL_FLAG, 0, nullptr, nullptr, nullptr, &tok.b,
+                                   nullptr, nullptr),
+              GSS_S_CONTINUE_NEEDED);
+    ASSERT_EQ(gss_accept_sec_context(&minor, &acc.h, GSS_C_NO_CREDENTIAL, &tok.b, nullptr,
+                                     nullptr, nullptr, &rep.b, nullptr, nullptr, nullptr),
+              GSS_S_COMPLETE);
+    std::vector<uint8_t> bad = rep.bytes();
+    bad.back() ^= 0x01;  // inside the AP-REP's encrypted part
+    gss_buffer_desc in = buf(bad);
+    EXPECT_TRUE(GSS_ERROR(gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &init.h, t.h, mech,
+                                               GSS_C_MUTUAL_FLAG, 0, nullptr, &in, nullptr,
+                                               &none.b, nullptr, nullptr)));
+    if (init.h != GSS_C_NO_CONTEXT) {
+      gss_buffer_desc msg = buf(kMsg);
+      Buffer out;
+      EXPECT_TRUE(GSS_ERROR(gss_get_mic(&minor, init.h, GSS_C_QOP_DEFAULT, &msg, &out.b)));
+      EXPECT_EQ(gss_delete_sec_context(&minor, &init.h, GSS_C_NO_BUFFER), GSS_S_COMPLETE);
+    }
+    // The acceptor is established: a context-level token is refused, the context stays.
+    const std::vector<uint8_t> rfc1964_delete = {0x01, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    gss_buffer_desc del = buf(rfc1964_delete);
+    EXPECT_TRUE(GSS_ERROR(gss_process_context_token(&minor, acc.h, &del)));
+    const auto own = wrap(acc.h, 1);
+    EXPECT_FALSE(own.empty());
+  }
+}
+
 TEST(HostileMessageHeaders, TokensOfAnotherContextAreRefused) {
   Pair a, b;
   establish(a, GSS_C_MUTUAL_FLAG);
