@@ -428,7 +428,9 @@ Status Cred::get_initial(const CredStore* store) {
   expiry_ = creds.times.endtime;
   client_ = k5_.own<krb5_principal_data, krb5_free_principal>(std::exchange(creds.client, nullptr));
   krb5_free_cred_contents(c, &creds);
-  base::trace("acquire_cred: initial tickets for %s", k5_.unparse(client_.get()).c_str());
+  base::trace("acquire_cred: initial tickets for %s %s, into %s",
+              k5_.unparse(client_.get()).c_str(),
+              password_ ? "with its password" : "from the client keytab", ccache_name_.c_str());
   return Status::complete();
 }
 

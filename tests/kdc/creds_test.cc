@@ -281,7 +281,7 @@ TEST(Creds, WrongPasswordIsNoCredAndSaysWhy) {
   Cred c;
   OM_uint32 minor;
   EXPECT_EQ(acquire_with_password("not-the-password", c, minor), GSS_S_NO_CRED);
-  EXPECT_NE(minor_text(minor).find("with its password"), std::string::npos) << minor_text(minor);
+  EXPECT_NE(minor_text(minor).find("with the password"), std::string::npos) << minor_text(minor);
 }
 
 TEST(Creds, PasswordStoreKey) {
