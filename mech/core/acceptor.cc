@@ -70,7 +70,8 @@ OM_uint32 rd_req_major(krb5_error_code code) {
 std::string Context::rd_req_context(krb5_error_code code, std::span<const uint8_t> ticket) const {
   const std::string keytab = cred_->keytab_name();
   if (code == KRB5KRB_AP_ERR_REPEAT)
-    return "Replayed AP-REQ refused (replay cache); the initiator must start a new context";
+    return "this AP-REQ was seen before (replay cache); the initiator must start a new "
+           "context";
   if (code == KRB5KRB_AP_ERR_SKEW)
     return "The clocks of the initiator and this host differ by more than the allowed "
            "skew (krb5.conf clockskew): synchronise them";
@@ -179,6 +180,11 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
   if (code != 0) {
     if (options & AP_OPTS_MUTUAL_REQUIRED) token = krb_error_token(code);
     base::trace("accept_sec_context: AP-REQ rejected (%d)", static_cast<int>(code));
+    // A replay keeps libkrb5's own words first ("Request is a replay"), as MIT's
+    // gss_display_status shows them and as scripts match them; apx's advice follows.
+    if (code == KRB5KRB_AP_ERR_REPEAT)
+      return base::with_detail(Status(rd_req_major(code), static_cast<OM_uint32>(code)),
+                               k5_.message(code) + ": " + rd_req_context(code, peek.ticket));
     return k5_.error(rd_req_major(code), code, rd_req_context(code, peek.ticket));
   }
   ticket_ = k5_.own<krb5_ticket, krb5_free_ticket>(ticket);
