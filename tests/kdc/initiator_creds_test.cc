@@ -381,7 +381,8 @@ TEST(InitiatorCreds, PasswordCredentialInAMemoryCacheGoneOnRelease) {
     MemoryCcacheWatch watch(Realm::shared().dir() + "/krb5trace-pw-" + std::to_string(getpid()));
     {
       Name admin = import(kAdmin, GSS_C_NT_USER_NAME);
-      gss_buffer_desc pw = buf(std::string(kAdminPassword));
+      const std::string password = kAdminPassword;  // outlives the buffer that points at it
+      gss_buffer_desc pw = buf(password);
       gss_OID_set_desc set = {1, m.oid};
       Cred c;
       OM_uint32 minor, lifetime = 0;
