@@ -49,15 +49,23 @@ size_t pad_size(const LegacyKeys& k, size_t conf_data) {
 bool data_only(IovKind kind) { return kind == IovKind::data; }
 
 // Confounder, then the caller's buffers, then the padding: the order MIT signs and
-// encrypts them in.
-std::vector<CryptoIov> wrap_iov(std::span<uint8_t> confounder, std::span<const CryptoIov> msg,
-                                std::span<uint8_t> padding) {
-  std::vector<CryptoIov> v;
-  v.reserve(msg.size() + 2);
-  v.push_back({IovKind::header, confounder});
-  v.insert(v.end(), msg.begin(), msg.end());
-  v.push_back({IovKind::padding, padding});
-  return v;
+// encrypts them in. Held in place (no allocation per message); the SPI layer passes at
+// most kMaxMsgIov buffers.
+constexpr size_t kMaxMsgIov = 32;
+struct WrapIov {
+  std::array<CryptoIov, kMaxMsgIov + 2> v{};
+  size_t n = 0;
+  [[nodiscard]] std::span<const CryptoIov> view() const { return std::span(v).first(n); }
+};
+
+Result<WrapIov> wrap_iov(std::span<uint8_t> confounder, std::span<const CryptoIov> msg,
+                         std::span<uint8_t> padding) {
+  if (msg.size() > kMaxMsgIov) return Status::failure(Minor::kMsgIovInvalid);
+  WrapIov w;
+  w.v[w.n++] = {IovKind::header, confounder};
+  for (const CryptoIov& e : msg) w.v[w.n++] = e;
+  w.v[w.n++] = {IovKind::padding, padding};
+  return w;
 }
 
 // The last octet of the encrypted stream (confounder, data, padding): the pad's length.
@@ -147,7 +155,8 @@ Status Protection::legacy_seal(bool conf, std::span<uint8_t> header,
   if (RAND_bytes(confounder.data(), static_cast<int>(kConf)) != 1)
     return Status::failure(Minor::kInternal);
   std::fill(padding.begin(), padding.end(), static_cast<uint8_t>(padding.size()));
-  const std::vector<CryptoIov> iov = wrap_iov(confounder, msg, padding);
+  APX_TRY_ASSIGN(const WrapIov w, wrap_iov(confounder, msg, padding));
+  const std::span<const CryptoIov> iov = w.view();
   APX_TRY(legacy_sign(true, header.subspan(prefix), iov));
   if (conf) APX_TRY(k.data_crypt(true, static_cast<uint32_t>(send_seq_), iov));
   send_seq_ = (send_seq_ + 1) & 0xFFFFFFFFu;
@@ -230,7 +239,8 @@ Result<Protection::LegacyUnsealed> Protection::legacy_unseal(std::span<uint8_t> 
     return Status::defective_token(Minor::kTokenTruncated);
   APX_TRY(check_algs(k, h, true));
   const bool sealed = h.seal_alg != tok::kSealAlgNone;
-  const std::vector<CryptoIov> iov = wrap_iov(header.last(kConf), msg, padding);
+  APX_TRY_ASSIGN(const WrapIov w, wrap_iov(header.last(kConf), msg, padding));
+  const std::span<const CryptoIov> iov = w.view();
   APX_TRY_ASSIGN(const LegacySeq s, legacy_check(true, h.signed_header, h.snd_seq, h.cksum,
                                                  iov, sealed));
   LegacyUnsealed u{sealed, 0, 0};
