@@ -29,4 +29,9 @@ Status with_detail(Status s, std::string text) {
   return s;
 }
 
+Status with_detail_parts(Status s, const std::string& first, const std::string& second) {
+  if (second.empty()) return with_detail(s, first);
+  return with_detail(s, first + kDetailPartBreak + second);
+}
+
 }  // namespace apx::base

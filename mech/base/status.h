@@ -53,6 +53,13 @@ void set_detail(OM_uint32 minor, std::string text);
 // A Status with a saved explanation.
 [[nodiscard]] Status with_detail(Status s, std::string text);
 
+// Separates the parts of an explanation that gss_display_status returns one per call
+// (RFC 2744 §5.11 message_context): libkrb5's own words first, exactly as MIT's mechanism
+// shows them and as programs compare them, then apx's advice.
+inline constexpr char kDetailPartBreak = '\x1f';
+[[nodiscard]] Status with_detail_parts(Status s, const std::string& first,
+                                       const std::string& second);
+
 }  // namespace apx::base
 
 // Control flow helpers: the only two macros.

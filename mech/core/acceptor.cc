@@ -46,10 +46,8 @@ bool all_zero(std::span<const uint8_t> b) {
 // Which major status a libkrb5 failure of krb5_rd_req stands for.
 OM_uint32 rd_req_major(krb5_error_code code) {
   switch (code) {
-    case KRB5KRB_AP_ERR_REPEAT:
-      // A replay is refused: the routine error keeps GSS_ERROR() true for callers that
-      // test only that, and the supplementary bit says why.
-      return GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN;
+    // A replayed AP-REQ is GSS_S_FAILURE alone, as in MIT (its t_err checks the exact
+    // code); the minor code, KRB5KRB_AP_ERR_REPEAT, says why.
     case KRB5KRB_AP_ERR_TKT_EXPIRED:
       return GSS_S_CREDENTIALS_EXPIRED;
     case KRB5KRB_AP_ERR_BADVERSION:
@@ -163,10 +161,11 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
     if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot apply the allowed enctypes");
   }
 
+  // libkrb5 matches the ticket's server against the acceptor's name, as for MIT's
+  // mechanism, and its message says which keytab entry was or was not found.
   k5::PrincipalPtr server(nullptr, {c});
-  const Name* want = cred_->acceptor_name();
-  if (want != nullptr && !want->any_host()) {
-    APX_TRY_ASSIGN(server, want->principal(k5_));
+  if (const Name* want = cred_->acceptor_name(); want != nullptr) {
+    APX_TRY_ASSIGN(server, want->acceptor_principal(k5_));
   }
   krb5_data in{};
   in.data = const_cast<char*>(reinterpret_cast<const char*>(ap_req.data()));
@@ -180,12 +179,10 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
   if (code != 0) {
     if (options & AP_OPTS_MUTUAL_REQUIRED) token = krb_error_token(code);
     base::trace("accept_sec_context: AP-REQ rejected (%d)", static_cast<int>(code));
-    // A replay keeps libkrb5's own words first ("Request is a replay"), as MIT's
-    // gss_display_status shows them and as scripts match them; apx's advice follows.
-    if (code == KRB5KRB_AP_ERR_REPEAT)
-      return base::with_detail(Status(rd_req_major(code), static_cast<OM_uint32>(code)),
-                               k5_.message(code) + ": " + rd_req_context(code, peek.ticket));
-    return k5_.error(rd_req_major(code), code, rd_req_context(code, peek.ticket));
+    // libkrb5's own words come first ("Request is a replay", "Request ticket server ...
+    // not found in keytab"), as MIT's gss_display_status shows them and as scripts match
+    // them; apx's advice follows.
+    return k5_.error_then(rd_req_major(code), code, rd_req_context(code, peek.ticket));
   }
   ticket_ = k5_.own<krb5_ticket, krb5_free_ticket>(ticket);
   const Status s = finish_accept(cb, ap_options, token);
@@ -200,13 +197,7 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
 
 Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
                               std::vector<uint8_t>& token) {
-  const Name* want = cred_->acceptor_name();
   krb5_ticket* ticket = ticket_.get();
-  if (want != nullptr && want->any_host() && !want->matches_server(k5_, ticket->server)) {
-    return k5_.error(GSS_S_FAILURE, KRB5KRB_AP_ERR_NOT_US,
-                     "The ticket is for " + k5_.unparse(ticket->server) + ", not for service " +
-                         want->service());
-  }
   APX_TRY_ASSIGN(Name client, Name::from_principal(k5_, ticket->enc_part2->client));
   initiator_name_ = std::move(client);
   APX_TRY_ASSIGN(Name server_name, Name::from_principal(k5_, ticket->server));

@@ -5,6 +5,12 @@
 
 #include "base/trace.h"
 
+// Exported by MIT's libkrb5 for its own GSS mechanism, without a public prototype: does a
+// keytab hold a key for a matching (host-based) principal, the host canonicalised as
+// krb5.conf's dns_canonicalize_hostname says (its "fallback" tries the name as given first).
+extern "C" krb5_error_code k5_kt_have_match(krb5_context context, krb5_keytab keytab,
+                                            krb5_principal mprinc);
+
 namespace apx::core {
 
 using base::Minor;
@@ -116,14 +122,14 @@ bool keytab_iterable(krb5_context c, krb5_keytab kt) {
   return type == "FILE" || type == "WRFILE" || type == "MEMORY";
 }
 
-// Is there a key in `kt` that a ticket for `desired` may be encrypted in? Like MIT's
-// acquire_cred.c check_keytab: one principal is looked up (any kvno, any enctype); a
-// name standing for many (any host, any realm) is matched by walking the keytab, or
+// Is there a key in `kt` that a ticket for `desired` may be encrypted in? As MIT's
+// acquire_cred.c check_keytab: a principal name is looked up (any kvno, any enctype); a
+// host-based name is matched, as krb5_rd_req will match it, against every entry, or
 // accepted unchecked when the keytab cannot be walked (krb5_rd_req then looks up the
 // ticket's own server).
 krb5_error_code find_acceptor_key(const k5::Context& k5, krb5_keytab kt, const Name& desired) {
   krb5_context c = k5.get();
-  if (!desired.any_host() && !desired.realm_empty()) {
+  if (!desired.hostbased()) {
     auto want = desired.principal(k5);
     if (!want) return static_cast<krb5_error_code>(want.error().minor());
     krb5_keytab_entry e;
@@ -132,17 +138,9 @@ krb5_error_code find_acceptor_key(const k5::Context& k5, krb5_keytab kt, const N
     return code == KRB5_KT_KVNONOTFOUND ? KRB5_KT_NOTFOUND : code;
   }
   if (!keytab_iterable(c, kt)) return 0;
-  krb5_kt_cursor cur;
-  const krb5_error_code code = krb5_kt_start_seq_get(c, kt, &cur);
-  if (code != 0) return code;
-  bool found = false;
-  krb5_keytab_entry e;
-  while (!found && krb5_kt_next_entry(c, kt, &e, &cur) == 0) {
-    found = desired.matches_server(k5, e.principal);
-    (void)krb5_free_keytab_entry_contents(c, &e);
-  }
-  (void)krb5_kt_end_seq_get(c, kt, &cur);
-  return found ? 0 : KRB5_KT_NOTFOUND;
+  auto mprinc = desired.acceptor_principal(k5);
+  if (!mprinc) return static_cast<krb5_error_code>(mprinc.error().minor());
+  return k5_kt_have_match(c, kt, mprinc->get());
 }
 
 }  // namespace
@@ -159,9 +157,9 @@ Status Cred::acquire_acceptor(const Name* desired, const CredStore& store) {
   // Safe on every keytab type: libkrb5 assumes content where it cannot walk.
   code = krb5_kt_have_content(c, raw);
   if (code != 0)
-    return k5_.error(GSS_S_NO_CRED, code,
-                     "The keytab " + keytab_name_ +
-                         " is missing or empty: point KRB5_KTNAME at the service's keytab");
+    return k5_.error_then(GSS_S_NO_CRED, code,
+                          "point KRB5_KTNAME at the service's keytab, or add its keys with "
+                          "kadmin's ktadd");
   if (desired != nullptr) {
     code = find_acceptor_key(k5_, raw, *desired);
     if (code == KRB5_KT_NOTFOUND)

@@ -318,7 +318,9 @@ Status Context::read_krb_error(std::span<const uint8_t> body) {
   code = err->error != 0 ? static_cast<krb5_error_code>(err->error) + ERROR_TABLE_BASE_krb5
                          : KRB5KRB_ERR_GENERIC;
   base::trace("init_sec_context: acceptor answered KRB-ERROR %d", static_cast<int>(err->error));
-  return k5_.error(GSS_S_FAILURE, code, "The acceptor rejected the authentication");
+  return k5_.error_then(GSS_S_FAILURE, code,
+                        "the acceptor refused this context's AP-REQ and answered with a "
+                        "KRB-ERROR");
 }
 
 }  // namespace apx::core

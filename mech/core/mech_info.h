@@ -15,8 +15,10 @@ namespace apx::core {
 [[nodiscard]] std::vector<const gss_OID_desc*> name_types();
 
 // gss_display_status text of a minor code: the explanation saved where it failed, apx's
-// own text, or libkrb5's message.
-[[nodiscard]] std::string minor_status_text(OM_uint32 minor);
+// own text, or libkrb5's message. An explanation in parts is returned a part per call:
+// `part` selects one, and `more` says whether another follows.
+[[nodiscard]] std::string minor_status_text(OM_uint32 minor, uint32_t part = 0,
+                                            bool* more = nullptr);
 // gss_display_status text of one major code's routine or calling error, or supplementary
 // bit (RFC 2744 §3.9.1).
 [[nodiscard]] std::string major_status_text(OM_uint32 major);

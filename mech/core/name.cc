@@ -99,6 +99,7 @@ Result<Name> Name::import_hostbased(std::string_view text) {
   n.name_type_ = KRB5_NT_SRV_HST;
   n.realm_empty_ = p->realm.length == 0;
   n.any_host_ = host.empty();
+  n.hostbased_ = true;
   n.service_ = service;
   char* s = nullptr;
   if (krb5_unparse_name(ctx.get(), p.get(), &s) != 0) return Status::bad_name(Minor::kNameSyntax);
@@ -208,6 +209,22 @@ std::vector<uint8_t> Name::export_token(const gss_OID_desc& mech) const {
 bool Name::equals(const Name& other) const {
   return text_ == other.text_ && realm_empty_ == other.realm_empty_ &&
          enterprise_ == other.enterprise_;
+}
+
+Result<k5::PrincipalPtr> Name::acceptor_principal(const k5::Context& ctx) const {
+  if (!hostbased_) return principal(ctx);
+  std::string host;
+  if (!any_host_) {
+    // The host as krb5_sname_to_principal canonicalised it at import.
+    APX_TRY_ASSIGN(k5::PrincipalPtr full, principal(ctx));
+    if (full->length == 2) host.assign(full->data[1].data, full->data[1].length);
+  }
+  krb5_principal raw = nullptr;
+  const krb5_error_code code =
+      krb5_build_principal(ctx.get(), &raw, 0, "", service_.c_str(), host.c_str(), nullptr);
+  if (code != 0) return ctx.error(GSS_S_FAILURE, code, "Cannot make the acceptor's principal");
+  raw->type = KRB5_NT_SRV_HST;
+  return ctx.own<krb5_principal_data, krb5_free_principal>(raw);
 }
 
 bool Name::matches_server(const k5::Context& ctx, krb5_const_principal server) const {

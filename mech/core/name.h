@@ -25,6 +25,10 @@ class Name {
   static base::Result<Name> from_principal(const k5::Context& ctx, krb5_const_principal p);
 
   [[nodiscard]] base::Result<k5::PrincipalPtr> principal(const k5::Context& ctx) const;
+  // The server principal an acceptor hands krb5_rd_req, as MIT's kg_acceptor_princ builds
+  // it: a host-based name becomes a matching principal (no realm, an empty host when none
+  // was given), which libkrb5 matches against the keytab and explains when nothing does.
+  [[nodiscard]] base::Result<k5::PrincipalPtr> acceptor_principal(const k5::Context& ctx) const;
   // The text gss_display_name shows, and its name type: the GSS library's own constant
   // when it is loaded (applications compare it by pointer), never to be freed.
   [[nodiscard]] const std::string& display() const { return text_; }
@@ -38,6 +42,8 @@ class Name {
   [[nodiscard]] bool matches_server(const k5::Context& ctx, krb5_const_principal server) const;
   // A host-based name without a host ("service"): the acceptor takes any host.
   [[nodiscard]] bool any_host() const { return any_host_; }
+  // Imported as GSS_C_NT_HOSTBASED_SERVICE ("service" or "service@host").
+  [[nodiscard]] bool hostbased() const { return hostbased_; }
   // A principal without a realm ("svc/host@"): the KDC's referral fills it in.
   [[nodiscard]] bool realm_empty() const { return realm_empty_; }
   [[nodiscard]] bool anonymous() const { return anonymous_; }
@@ -53,6 +59,7 @@ class Name {
   int32_t name_type_ = KRB5_NT_PRINCIPAL;
   bool realm_empty_ = false;  // referral realm: filled in by the KDC
   bool any_host_ = false;
+  bool hostbased_ = false;  // imported as GSS_C_NT_HOSTBASED_SERVICE
   bool anonymous_ = false;
   bool enterprise_ = false;
   std::string service_;

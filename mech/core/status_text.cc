@@ -6,10 +6,21 @@
 
 namespace apx::core {
 
-std::string minor_status_text(OM_uint32 minor) {
+std::string minor_status_text(OM_uint32 minor, uint32_t part, bool* more) {
+  if (more != nullptr) *more = false;
   if (minor == 0) return "Success";
-  std::string detail = base::detail_for(minor);
-  if (!detail.empty()) return detail;
+  const std::string detail = base::detail_for(minor);
+  if (!detail.empty()) {
+    size_t begin = 0;
+    for (uint32_t i = 0; i < part; ++i) {
+      const size_t brk = detail.find(base::kDetailPartBreak, begin);
+      if (brk == std::string::npos) return {};
+      begin = brk + 1;
+    }
+    const size_t end = detail.find(base::kDetailPartBreak, begin);
+    if (more != nullptr) *more = end != std::string::npos;
+    return detail.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+  }
   if (const char* t = base::minor_text(minor)) return t;
   const char* m = krb5_get_error_message(nullptr, static_cast<krb5_error_code>(minor));
   std::string out = m ? m : "Unknown error";

@@ -37,6 +37,14 @@ base::Status Context::error(OM_uint32 major, krb5_error_code code, const std::st
   return base::with_detail(base::Status(major, static_cast<OM_uint32>(code)), std::move(text));
 }
 
+base::Status Context::error_then(OM_uint32 major, krb5_error_code code,
+                                 const std::string& advice) const {
+  if (code == ENOMEM) return base::Status::no_memory();
+  const std::string first = message(code);
+  base::trace("error: %s: %s", first.c_str(), advice.c_str());
+  return base::with_detail_parts(base::Status(major, static_cast<OM_uint32>(code)), first, advice);
+}
+
 int32_t Context::clockskew() const {
   constexpr int kDefaultClockskew = 300;  // MIT's DEFAULT_CLOCKSKEW
   profile_t profile = nullptr;

@@ -97,6 +97,11 @@ class Context {
   // (prefixed by `what`, the step that failed) saved for gss_display_status.
   [[nodiscard]] base::Status error(OM_uint32 major, krb5_error_code code,
                                    const std::string& what) const;
+  // The same with libkrb5's message as the first part of the text and apx's advice as the
+  // second (gss_display_status returns them one per call): for the failures whose words
+  // MIT's mechanism shows and programs compare ("Request is a replay").
+  [[nodiscard]] base::Status error_then(OM_uint32 major, krb5_error_code code,
+                                        const std::string& advice) const;
   // libkrb5's message for `code` in this context.
   [[nodiscard]] std::string message(krb5_error_code code) const;
 

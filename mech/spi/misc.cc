@@ -19,11 +19,14 @@ APX_EXPORT OM_uint32 gss_display_status(OM_uint32* minor, OM_uint32 status, int 
   (void)mech;
   return guarded(minor, [&] {
     clear_buffer(out);
+    const uint32_t part = message_context != nullptr ? *message_context : 0;
     if (message_context != nullptr) *message_context = 0;
     std::string text;
-    if (type == GSS_C_MECH_CODE)
-      text = apx::core::minor_status_text(status);
-    else if (type == GSS_C_GSS_CODE)
+    if (type == GSS_C_MECH_CODE) {
+      bool more = false;
+      text = apx::core::minor_status_text(status, part, &more);
+      if (more && message_context != nullptr) *message_context = part + 1;
+    } else if (type == GSS_C_GSS_CODE)
       text = apx::core::major_status_text(status);
     else
       return report(minor, Status(GSS_S_BAD_STATUS, 0));

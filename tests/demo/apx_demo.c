@@ -27,10 +27,16 @@ static void fail(const char *what, OM_uint32 major, OM_uint32 minor) {
   OM_uint32 m, ctx = 0;
   gss_buffer_desc a = GSS_C_EMPTY_BUFFER, b = GSS_C_EMPTY_BUFFER;
   gss_display_status(&m, major, GSS_C_GSS_CODE, GSS_C_NO_OID, &ctx, &a);
+  printf("  [%s] %s failed: %.*s", who, what, (int)a.length, (char *)a.value);
+  /* The minor code's text may come in parts (RFC 2744 message_context). */
   ctx = 0;
-  gss_display_status(&m, minor, GSS_C_MECH_CODE, GSS_C_NO_OID, &ctx, &b);
-  printf("  [%s] %s failed: %.*s; %.*s\n", who, what, (int)a.length, (char *)a.value,
-         (int)b.length, (char *)b.value);
+  do {
+    if (GSS_ERROR(gss_display_status(&m, minor, GSS_C_MECH_CODE, GSS_C_NO_OID, &ctx, &b)))
+      break;
+    printf("; %.*s", (int)b.length, (char *)b.value);
+    gss_release_buffer(&m, &b);
+  } while (ctx != 0);
+  printf("\n");
   exit(1);
 }
 

@@ -169,10 +169,11 @@ TEST(Context, ReplayedApReqIsDuplicate) {
   const OM_uint32 major = gss_accept_sec_context(&minor, &again.h, GSS_C_NO_CREDENTIAL, &in,
                                                  GSS_C_NO_CHANNEL_BINDINGS, nullptr, nullptr,
                                                  &out.b, nullptr, nullptr, nullptr);
-  // Refused (GSS_ERROR) and marked as a duplicate.
-  EXPECT_TRUE(GSS_ERROR(major));
-  EXPECT_TRUE(major & GSS_S_DUPLICATE_TOKEN) << std::hex << major;
-  EXPECT_NE(minor_text(minor).find("eplay"), std::string::npos) << minor_text(minor);
+  // Refused with GSS_S_FAILURE alone, as MIT; the first part of the minor code's text is
+  // libkrb5's own, exactly (MIT's t_err compares it), apx's advice comes as the second.
+  EXPECT_EQ(major, static_cast<OM_uint32>(GSS_S_FAILURE)) << std::hex << major;
+  EXPECT_EQ(minor_first_text(minor), "Request is a replay");
+  EXPECT_NE(minor_text(minor).find("new context"), std::string::npos) << minor_text(minor);
 }
 
 TEST(Context, StaleKeytabNamesPrincipalAndKeytab) {
@@ -198,7 +199,7 @@ TEST(Context, StaleKeytabNamesPrincipalAndKeytab) {
   EXPECT_NE(text.find(Realm::shared().stale_keytab()), std::string::npos) << text;
   // Mutual was asked: the initiator got a KRB-ERROR and reports the acceptor's reason.
   EXPECT_EQ(o.init_major, GSS_S_FAILURE);
-  EXPECT_NE(o.init_text.find("rejected"), std::string::npos) << o.init_text;
+  EXPECT_NE(o.init_text.find("acceptor refused"), std::string::npos) << o.init_text;
 }
 
 TEST(Context, UnknownServiceFailsWithKdcMessage) {

@@ -59,8 +59,22 @@ inline gss_buffer_desc buf(const std::vector<uint8_t>& v) {
   return {v.size(), const_cast<uint8_t*>(v.data())};
 }
 
-// gss_display_status text of a minor code, for messages shown to a person.
+// gss_display_status text of a minor code, for messages shown to a person: every part
+// gss_display_status gives (RFC 2744 message_context), joined by ": ".
 inline std::string minor_text(OM_uint32 minor, const gss_OID mech = const_cast<gss_OID>(&kKrb5Oid)) {
+  OM_uint32 m, ctx = 0;
+  std::string text;
+  do {
+    Buffer out;
+    if (GSS_ERROR(gss_display_status(&m, minor, GSS_C_MECH_CODE, mech, &ctx, &out.b))) break;
+    text += (text.empty() ? "" : ": ") + out.str();
+  } while (ctx != 0);
+  return text;
+}
+
+// Only the first part: what programs that call gss_display_status once compare.
+inline std::string minor_first_text(OM_uint32 minor,
+                                    const gss_OID mech = const_cast<gss_OID>(&kKrb5Oid)) {
   OM_uint32 m, ctx = 0;
   Buffer out;
   gss_display_status(&m, minor, GSS_C_MECH_CODE, mech, &ctx, &out.b);
