@@ -185,6 +185,10 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
     return k5_.error_then(rd_req_major(code), code, rd_req_context(code, peek.ticket));
   }
   ticket_ = k5_.own<krb5_ticket, krb5_free_ticket>(ticket);
+  // From here on, the options as krb5_rd_req reports them: the wire's, plus
+  // AP_OPTS_USE_SUBKEY when the enctype negotiated by RFC 4537 differs from the ticket's
+  // session key (so the acceptor's subkey upgrades it), as MIT's acceptor reads them.
+  ap_options_ = static_cast<int32_t>(ap_options);
   const Status s = finish_accept(cb, ap_options, token);
   // MIT: an initiator that asked for mutual authentication (in the AP options or in the
   // checksum's flags) waits for an answer, so a failure after the ticket was read is

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <span>
 
 #include "core/oids.h"
 #include "crypto/profile.h"
@@ -29,9 +30,15 @@ bool has_prefix(gss_const_OID oid, const gss_OID_desc& prefix, size_t extra) {
 }
 
 // GET_SEC_CONTEXT_SASL_SSF: the key's strength in bits, 4 octets big-endian (Cyrus SASL).
+// The values of libk5crypto's enctype table: the key size for RFC 3961/8009 enctypes,
+// 112 for triple DES and 64 for RC4, whose strength MIT counts as degraded.
 Status sasl_ssf(const Protection& p, gss_buffer_set_t* out) {
-  const apx::crypto::Profile* prof = apx::crypto::find_profile(p.protection_enctype());
-  const uint32_t ssf = prof ? static_cast<uint32_t>(prof->key_size * 8) : 0;
+  const int32_t enctype = p.protection_enctype();
+  const apx::crypto::Profile* prof = apx::crypto::find_profile(enctype);
+  uint32_t ssf = prof ? static_cast<uint32_t>(prof->key_size * 8) : 0;
+  if (enctype == ENCTYPE_DES3_CBC_SHA1 || enctype == ENCTYPE_DES3_CBC_RAW) ssf = 112;
+  if (enctype == ENCTYPE_ARCFOUR_HMAC || enctype == ENCTYPE_ARCFOUR_HMAC_EXP) ssf = 64;
+  if (ssf == 0) return Status::failure(Minor::kEnctypeUnsupported);
   const uint8_t be[4] = {static_cast<uint8_t>(ssf >> 24), static_cast<uint8_t>(ssf >> 16),
                          static_cast<uint8_t>(ssf >> 8), static_cast<uint8_t>(ssf)};
   return add_to_buffer_set(out, be);
@@ -57,6 +64,12 @@ Status session_key(const Protection& p, gss_buffer_set_t* out) {
   return add_to_buffer_set(out, std::span<const uint8_t>(oid, n));
 }
 
+// RFC 1964 §1.2.1 and RFC 4757 §7.1 algorithm identifiers, as the lucid context carries them.
+constexpr OM_uint32 kSgnAlgHmacSha1Des3Kd = 0x0004;
+constexpr OM_uint32 kSgnAlgHmacMd5 = 0x0011;
+constexpr OM_uint32 kSealAlgDes3Kd = 0x0002;
+constexpr OM_uint32 kSealAlgMicrosoftRc4 = 0x0010;
+
 bool copy_key(gss_krb5_lucid_key_t& dst, std::span<const uint8_t> key, int32_t enctype) {
   dst.type = static_cast<OM_uint32>(enctype);
   dst.length = static_cast<OM_uint32>(key.size());
@@ -76,11 +89,23 @@ Status lucid(const Context& ctx, const Protection& p, gss_buffer_set_t* out) {
   l->endtime = static_cast<OM_uint32>(ctx.endtime());
   l->send_seq = p.send_seq();
   l->recv_seq = p.recv_window().base();
-  l->protocol = 1;
-  l->cfx_kd.have_acceptor_subkey = p.have_acceptor_subkey() ? 1 : 0;
-  bool ok = copy_key(l->cfx_kd.ctx_key, p.context_key(), p.context_enctype());
-  if (ok && p.have_acceptor_subkey())
-    ok = copy_key(l->cfx_kd.acceptor_subkey, p.acceptor_key(), p.acceptor_enctype());
+  bool ok = true;
+  if (p.legacy()) {
+    // RFC 1964 / RFC 4757 tokens: protocol 0 with their SGN_ALG and SEAL_ALG, and the key
+    // as MIT gives it (triple DES as des3-cbc-raw, the cipher without RFC 3961 framing).
+    const int32_t e = p.context_enctype();
+    const bool des3 = e == ENCTYPE_DES3_CBC_SHA1 || e == ENCTYPE_DES3_CBC_RAW;
+    l->protocol = 0;
+    l->rfc1964_kd.sign_alg = des3 ? kSgnAlgHmacSha1Des3Kd : kSgnAlgHmacMd5;
+    l->rfc1964_kd.seal_alg = des3 ? kSealAlgDes3Kd : kSealAlgMicrosoftRc4;
+    ok = copy_key(l->rfc1964_kd.ctx_key, p.context_key(), des3 ? ENCTYPE_DES3_CBC_RAW : e);
+  } else {
+    l->protocol = 1;
+    l->cfx_kd.have_acceptor_subkey = p.have_acceptor_subkey() ? 1 : 0;
+    ok = copy_key(l->cfx_kd.ctx_key, p.context_key(), p.context_enctype());
+    if (ok && p.have_acceptor_subkey())
+      ok = copy_key(l->cfx_kd.acceptor_subkey, p.acceptor_key(), p.acceptor_enctype());
+  }
   const void* ptr = l;
   Status s = ok ? add_to_buffer_set(out, {reinterpret_cast<const uint8_t*>(&ptr), sizeof ptr})
                 : Status::no_memory();
@@ -95,7 +120,12 @@ namespace apx::spi {
 void free_lucid(void* p) {
   auto* l = static_cast<gss_krb5_lucid_context_v1_t*>(p);
   if (l == nullptr) return;
-  for (gss_krb5_lucid_key_t* k : {&l->cfx_kd.ctx_key, &l->cfx_kd.acceptor_subkey}) {
+  gss_krb5_lucid_key_t* const cfx[] = {&l->cfx_kd.ctx_key, &l->cfx_kd.acceptor_subkey};
+  gss_krb5_lucid_key_t* const rfc1964[] = {&l->rfc1964_kd.ctx_key};
+  const std::span<gss_krb5_lucid_key_t* const> keys =
+      l->protocol == 0 ? std::span<gss_krb5_lucid_key_t* const>(rfc1964)
+                       : std::span<gss_krb5_lucid_key_t* const>(cfx);
+  for (gss_krb5_lucid_key_t* k : keys) {
     if (k->data != nullptr) OPENSSL_cleanse(k->data, k->length);
     std::free(k->data);
   }
