@@ -121,6 +121,10 @@ class Context {
   // export_token for the krb5 OIDs (context_export_mit.cc).
   using AuthdataHold = k5::Owned<krb5_authdata*, krb5_free_authdata>;
   [[nodiscard]] base::Result<base::SecretBytes> export_mit_token() const;
+  // gss_import_sec_context of MIT's layout (context_import_mit.cc), made by apx as the
+  // interposer or by MIT's own mechanism.
+  [[nodiscard]] static bool is_mit_token(std::span<const uint8_t> token);
+  static base::Result<std::unique_ptr<Context>> import_mit_token(std::span<const uint8_t> token);
   base::Status fill_mit_auth_context(MitExportedContext& m,
                                      std::vector<k5::KeyblockPtr>& held) const;
   base::Status fill_mit_authdata(MitExportedContext& m, AuthdataHold& held) const;

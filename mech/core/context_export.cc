@@ -40,7 +40,8 @@ bool get_name(std::string_view text, std::optional<Name>& out) {
 
 Result<base::SecretBytes> Context::export_token() const {
   if (!protection_) return Status::no_context(Minor::kCtxIncomplete);
-  // Interposer mode: the import will reach MIT's mechanism, not apx.
+  // Interposer mode: MIT's layout, which MIT's mechanism imports where apx is not loaded
+  // and apx imports where it is (context_import_mit.cc).
   if (mech_ != &kMechApx) return export_mit_token();
   const Protection& p = *protection_;
   ExportedContext c;
@@ -65,6 +66,7 @@ Result<base::SecretBytes> Context::export_token() const {
 }
 
 Result<std::unique_ptr<Context>> Context::import_token(std::span<const uint8_t> token) {
+  if (is_mit_token(token)) return import_mit_token(token);
   APX_TRY_ASSIGN(const ExportedContext c, decode_exported_context(token));
   if (c.mech >= std::size(kMechs) || !key_fits(c.context_key) || !key_fits(c.acceptor_subkey))
     return Status::defective_token(Minor::kCtxExportFormat);

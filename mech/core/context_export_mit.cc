@@ -11,6 +11,7 @@
 
 #include "core/context.h"
 #include "core/mit_context_export.h"
+#include "crypto/legacy_keys.h"
 #include "crypto/profile.h"
 
 namespace apx::core {
@@ -76,9 +77,26 @@ MitKey key_of(const krb5_keyblock* k) {
   return {k->enctype, {k->contents, k->length}};
 }
 
+// krb5int_c_mandatory_cksumtype: RFC 3961 §4's for each enctype.
 int32_t cksumtype_of(int32_t enctype) {
+  if (enctype == crypto::kEnctypeDes3CbcSha1) return CKSUMTYPE_HMAC_SHA1_DES3;
+  if (enctype == crypto::kEnctypeArcfourHmac || enctype == crypto::kEnctypeArcfourHmacExp)
+    return CKSUMTYPE_HMAC_MD5_ARCFOUR;
   const crypto::Profile* p = crypto::find_profile(enctype);
   return p != nullptr ? p->cksumtype : 0;
+}
+
+// kg_setup_keys for a DES3 or RC4 context key: RFC 1964 §1.2.1 / RFC 4757 §7.1
+// algorithm identifiers, the checksum size, and the key again as enc and seq.
+void fill_legacy(const MitKey& key, MitExportedContext& m) {
+  constexpr int32_t kSgnAlgHmacSha1Des3Kd = 0x0004, kSealAlgDes3Kd = 0x0002;
+  constexpr int32_t kSgnAlgHmacMd5 = 0x0011, kSealAlgMicrosoftRc4 = 0x0010;
+  const bool des3 = key.enctype == crypto::kEnctypeDes3CbcSha1;
+  m.signalg = des3 ? kSgnAlgHmacSha1Des3Kd : kSgnAlgHmacMd5;
+  m.cksum_size = des3 ? 20 : 8;
+  m.sealalg = des3 ? kSealAlgDes3Kd : kSealAlgMicrosoftRc4;
+  m.enc = {des3 ? ENCTYPE_DES3_CBC_RAW : key.enctype, key.bytes};
+  m.seq = m.enc;
 }
 
 }  // namespace
@@ -134,10 +152,9 @@ Status Context::fill_mit_authdata(MitExportedContext& m, AuthdataHold& held) con
 
 Result<SecretBytes> Context::export_mit_token() const {
   const Protection& p = *protection_;
-  if (crypto::find_profile(p.context_enctype()) == nullptr)
-    return base::with_detail(Status::unavailable(Minor::kEnctypeUnsupported),
-                             "apx exports RFC 4121 (AES, Camellia) contexts only in the "
-                             "layout MIT's mechanism imports");
+  const bool legacy_key = crypto::is_legacy_enctype(p.context_enctype());
+  if (!legacy_key && crypto::find_profile(p.context_enctype()) == nullptr)
+    return Status::unavailable(Minor::kEnctypeUnsupported);
   if (!initiator_name_ || !acceptor_name_) return Status::no_context(Minor::kCtxIncomplete);
   MitExportedContext m;
   const bool init = role_ == Role::kInitiator;
@@ -155,6 +172,8 @@ Result<SecretBytes> Context::export_mit_token() const {
   m.here = (init ? initiator_name_ : acceptor_name_)->display();
   m.there = (init ? acceptor_name_ : initiator_name_)->display();
   m.subkey = {p.context_enctype(), p.context_key()};
+  if (legacy_key) fill_legacy(m.subkey, m);
+  m.proto = p.legacy() ? 0 : 1;
   m.cksumtype = cksumtype_of(p.context_enctype());
   if (p.have_acceptor_subkey()) {
     m.acceptor_subkey = {p.acceptor_enctype(), p.acceptor_key()};

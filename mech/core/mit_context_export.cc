@@ -6,8 +6,8 @@
 //   KG_CONTEXT                                   ser_sctx.c: "Our identifier"
 //   initiate, established (1), have_acceptor_subkey, seed_init (0), gss_flags   int32 each
 //   seed: 16 zero octets (RFC 1964 DES only; MIT never sets it)
-//   signalg (-1), cksum_size (0), sealalg (-1)   kg_setup_keys (util_crypt.c): RFC 4121
-//                                                enctypes leave the RFC 1964 fields unset
+//   signalg, cksum_size, sealalg                 kg_setup_keys (util_crypt.c): -1, 0, -1
+//                                                for RFC 4121 enctypes
 //   authtime, starttime, endtime, renew_till     the ticket's krb5_ticket_times
 //   krb_flags                                    the ticket's flags
 //   seq_send, seq_recv                           int64 each
@@ -15,7 +15,8 @@
 //   here, there: KV5M_PRINCIPAL ‖ len ‖ krb5_unparse_name text ‖ KV5M_PRINCIPAL
 //                                                ser_princ.c k5_externalize_principal
 //   subkey: KV5M_KEYBLOCK ‖ enctype ‖ len ‖ octets ‖ KV5M_KEYBLOCK   ser_key.c
-//   (enc, seq: absent for RFC 4121 enctypes: kg_setup_keys sets them for DES3/RC4 only)
+//   enc, seq: keyblocks as subkey; absent for RFC 4121 enctypes (kg_setup_keys sets them
+//             for DES3 and RC4 only)
 //   seqstate: KV5M_GSS_QUEUE ‖ struct g_seqnum_state_st ‖ KV5M_GSS_QUEUE
 //             (util_seqstate.c g_seqstate_externalize: a memcpy of {int do_replay;
 //             int do_sequence; uint64_t seqmask, base, next, recvmap;}, host order)
@@ -29,7 +30,7 @@
 //             safe_cksumtype ‖ cstate (len ‖ octets) ‖ [TOKEN_KEYBLOCK key]
 //             [TOKEN_LSKBLOCK send_subkey] [TOKEN_RSKBLOCK recv_subkey] ‖
 //             KV5M_AUTH_CONTEXT                   ser_actx.c k5_externalize_auth_context
-//   proto (1: RFC 4121), cksumtype, [acceptor_subkey keyblock], acceptor_subkey_cksumtype,
+//   proto (0: RFC 1964, 1: RFC 4121), cksumtype, [acceptor_subkey keyblock], acceptor_subkey_cksumtype,
 //   cred_rcache (0), authdata count ‖ (KV5M_AUTHDATA ‖ type ‖ len ‖ octets ‖
 //   KV5M_AUTHDATA)…                              ser_adata.c k5_externalize_authdata
 //   KG_CONTEXT                                   trailer
@@ -67,7 +68,6 @@ constexpr int32_t kKgContext = 39756040;
 constexpr int32_t kTokenKeyblock = 950920;
 constexpr int32_t kTokenLocalSubkey = 950921;
 constexpr int32_t kTokenRemoteSubkey = 950922;
-constexpr int32_t kProtoCfx = 1;  // gssapiP_krb5.h: ctx->proto, 1 = RFC 4121
 constexpr size_t kSeedSize = 16;
 constexpr size_t kSeqStateSize = 2 * 4 + 4 * 8;  // struct g_seqnum_state_st, LP64 or ILP32
 
@@ -182,7 +182,7 @@ size_t token_size(const MitExportedContext& c) {
   size_t n = 4 + 5 * 4 + kSeedSize + 3 * 4 + 5 * 4 + 2 * 8;  // through seq_recv
   n += wrapped_size(c.mech_used.size()) + wrapped_size(c.here.size()) +
        wrapped_size(c.there.size());
-  n += key_size(c.subkey) + 4 + kSeqStateSize + 4;
+  n += key_size(c.subkey) + key_size(c.enc) + key_size(c.seq) + 4 + kSeqStateSize + 4;
   n += k5_context_size(c) + auth_context_size(c);
   n += 4 + 4 + key_size(c.acceptor_subkey) + 4 + 4 + 4;  // proto … authdata count
   for (const MitAuthdata& ad : c.authdata) n += wrapped_size(ad.contents.size()) + 4;
@@ -197,9 +197,9 @@ void put_fixed(token::Writer& w, const MitExportedContext& c) {
   i32(w, 0);  // seed_init
   i32(w, static_cast<int32_t>(c.gss_flags));
   w.zeros(kSeedSize);
-  i32(w, -1);  // signalg
-  i32(w, 0);   // cksum_size
-  i32(w, -1);  // sealalg
+  i32(w, c.signalg);
+  i32(w, c.cksum_size);
+  i32(w, c.sealalg);
   i32(w, c.authtime);
   i32(w, c.starttime);
   i32(w, c.endtime);
@@ -245,10 +245,12 @@ Result<SecretBytes> encode_mit_context(const MitExportedContext& c) {
   put_wrapped(w, KV5M_PRINCIPAL, bytes_of(c.here));
   put_wrapped(w, KV5M_PRINCIPAL, bytes_of(c.there));
   put_key(w, c.subkey);
+  put_key(w, c.enc);
+  put_key(w, c.seq);
   put_seqstate(w, c);
   put_k5_context(w, c);
   put_auth_context(w, c);
-  i32(w, kProtoCfx);
+  i32(w, c.proto);
   i32(w, c.cksumtype);
   put_key(w, c.acceptor_subkey);
   i32(w, c.acceptor_subkey_cksumtype);

@@ -49,6 +49,12 @@ struct MitExportedContext {
   std::span<const uint8_t> mech_used;  // DER body of the mechanism OID
   std::string_view here, there;        // krb5_unparse_name text of both principals
   MitKey subkey;                       // the context key (RFC 4121 §2)
+  // RFC 1964 / RFC 4757 contexts (kg_setup_keys, util_crypt.c): the token algorithms and
+  // the context key again as the encryption and sequence keys (DES3 as des3-cbc-raw).
+  // RFC 4121 contexts leave them unset and say proto 1.
+  int32_t signalg = -1, cksum_size = 0, sealalg = -1;
+  MitKey enc, seq;
+  int32_t proto = 1;
   struct {
     bool do_replay = false, do_sequence = false;
     uint64_t seqmask = UINT64_MAX, base = 0, next = 0, recvmap = 0;
