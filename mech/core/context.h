@@ -49,6 +49,8 @@ class Context {
   // intends, and is wiped when released.
   [[nodiscard]] base::Result<base::SecretBytes> export_token() const;
   static base::Result<std::unique_ptr<Context>> import_token(std::span<const uint8_t> token);
+  // Is `token` in MIT's exported-context layout (kg_ctx_externalize)?
+  [[nodiscard]] static bool is_mit_token(std::span<const uint8_t> token);
 
   // Initiator: produce the AP-REQ token (first call) or process the AP-REP / KRB-ERROR.
   Step init_step(gss_channel_bindings_t cb, std::span<const uint8_t> input);
@@ -123,7 +125,6 @@ class Context {
   [[nodiscard]] base::Result<base::SecretBytes> export_mit_token() const;
   // gss_import_sec_context of MIT's layout (context_import_mit.cc), made by apx as the
   // interposer or by MIT's own mechanism.
-  [[nodiscard]] static bool is_mit_token(std::span<const uint8_t> token);
   static base::Result<std::unique_ptr<Context>> import_mit_token(std::span<const uint8_t> token);
   base::Status fill_mit_auth_context(MitExportedContext& m,
                                      std::vector<k5::KeyblockPtr>& held) const;

@@ -86,7 +86,7 @@ int32_t cksumtype_of(int32_t enctype) {
   return p != nullptr ? p->cksumtype : 0;
 }
 
-// kg_setup_keys for a DES3 or RC4 context key: RFC 1964 §1.2.1 / RFC 4757 §7.1
+// kg_setup_keys for a DES3 or RC4 key: RFC 1964 §1.2.1 / RFC 4757 §7.1
 // algorithm identifiers, the checksum size, and the key again as enc and seq.
 void fill_legacy(const MitKey& key, MitExportedContext& m) {
   constexpr int32_t kSgnAlgHmacSha1Des3Kd = 0x0004, kSealAlgDes3Kd = 0x0002;
@@ -152,8 +152,8 @@ Status Context::fill_mit_authdata(MitExportedContext& m, AuthdataHold& held) con
 
 Result<SecretBytes> Context::export_mit_token() const {
   const Protection& p = *protection_;
-  const bool legacy_key = crypto::is_legacy_enctype(p.context_enctype());
-  if (!legacy_key && crypto::find_profile(p.context_enctype()) == nullptr)
+  if (!crypto::is_legacy_enctype(p.context_enctype()) &&
+      crypto::find_profile(p.context_enctype()) == nullptr)
     return Status::unavailable(Minor::kEnctypeUnsupported);
   if (!initiator_name_ || !acceptor_name_) return Status::no_context(Minor::kCtxIncomplete);
   MitExportedContext m;
@@ -172,7 +172,10 @@ Result<SecretBytes> Context::export_mit_token() const {
   m.here = (init ? initiator_name_ : acceptor_name_)->display();
   m.there = (init ? acceptor_name_ : initiator_name_)->display();
   m.subkey = {p.context_enctype(), p.context_key()};
-  if (legacy_key) fill_legacy(m.subkey, m);
+  // kg_setup_keys runs for the context key and again for an acceptor subkey: the key
+  // messages are protected with decides the RFC 1964 fields (a DES3 subkey negotiated
+  // beside an AES session key makes an RFC 1964 context).
+  if (p.legacy()) fill_legacy({p.protection_enctype(), p.protection_key()}, m);
   m.proto = p.legacy() ? 0 : 1;
   m.cksumtype = cksumtype_of(p.context_enctype());
   if (p.have_acceptor_subkey()) {

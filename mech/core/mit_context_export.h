@@ -1,11 +1,12 @@
 // The interprocess token MIT krb5 1.20's own mechanism imports (kg_ctx_internalize,
 // src/lib/gssapi/krb5/ser_sctx.c), written by apx when it is the interposer.
 //
-// Why: in interposer mode the mechglue prefixes apx's export with the interposer's OID
-// and, on import, maps that OID back to the krb5 OID and hands the token to MIT's
-// built-in mechanism (g_imp_sec_context.c via gssint_select_mech_type), never to apx. So
-// the token must be the one MIT's krb5_gss_import_sec_context reads; the imported context
-// is then an MIT context that carries the conversation on.
+// Why: in interposer mode the mechglue prefixes the token with the union context's OID,
+// and the import goes to apx or to MIT's built-in mechanism depending on that OID (the
+// interposer's special OID, or the krb5 OID after a first round: g_imp_sec_context.c,
+// gssint_select_mech_type), and to MIT's alone in a process without apx. So the token is
+// the one MIT's krb5_gss_import_sec_context reads, and apx reads it too
+// (context_import_mit.cc).
 //
 // The codec knows bytes only; context_export_mit.cc fills the fields from a Context.
 // Every span and view is borrowed from the caller.

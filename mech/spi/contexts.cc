@@ -225,6 +225,8 @@ APX_EXPORT OM_uint32 gss_export_sec_context(OM_uint32* minor, gss_ctx_id_t* hand
     // The copy handed out is the caller's to release (gss_release_buffer); apx's own is
     // wiped when `bytes` goes.
     if (Status s = set_buffer(token, bytes->span()); !s.ok()) return report(minor, s);
+    apx::base::trace("export_sec_context: %zu bytes (%s layout)", bytes->span().size(),
+                     Context::is_mit_token(bytes->span()) ? "MIT's" : "apx's");
     // RFC 2743 §2.2.8: the exported context is no longer available to this process.
     delete as_ctx(*handle);
     *handle = GSS_C_NO_CONTEXT;
@@ -239,6 +241,8 @@ APX_EXPORT OM_uint32 gss_import_sec_context(OM_uint32* minor, gss_buffer_t token
     *handle = GSS_C_NO_CONTEXT;
     auto ctx = Context::import_token(bytes_of(token));
     if (!ctx) return report(minor, ctx.error());
+    apx::base::trace("import_sec_context: %zu bytes (%s layout)", bytes_of(token).size(),
+                     Context::is_mit_token(bytes_of(token)) ? "MIT's" : "apx's");
     *handle = to_handle(ctx->release());
     return report(minor, Status::complete());
   });
