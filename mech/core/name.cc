@@ -11,6 +11,7 @@
 
 #include "base/trace.h"
 #include "core/oids.h"
+#include "token/authdata_blob.h"
 #include "token/reader.h"
 #include "token/writer.h"
 
@@ -135,6 +136,7 @@ Result<Name> Name::import_exported(std::span<const uint8_t> token) {
   // MIT copies the name with strncpy: a NUL ends it there too.
   APX_TRY_ASSIGN(Name n, import_principal(as_text(without_trailing_nuls(name)), 0));
   if (!attrs.empty()) {
+    if (!token::authdata_blob_well_formed(attrs)) return Status::bad_name(Minor::kNameExportFormat);
     // The blob is libkrb5's own serialization, read by libkrb5 as MIT's mechanism reads it.
     // It carries the attributes' authenticated marks: a composite name is trusted as
     // much as the process that exported it (RFC 6680 §7.8).

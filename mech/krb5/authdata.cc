@@ -67,7 +67,12 @@ base::Result<Authdata> Authdata::import(const Context& k5, std::span<const uint8
   Authdata out(ad);
   const krb5_data d = as_data(blob);
   code = krb5_authdata_import_attributes(k5.get(), ad, kAdUsageMask, &d);
-  if (code != 0) return k5.error(GSS_S_BAD_NAME, code, "Cannot read the name's attributes");
+  // MIT (import_name.c): any failure is a bad name. libkrb5 says ENOMEM for a blob shorter
+  // than a length in it claims, so it is not reported as memory exhaustion here.
+  if (code != 0)
+    return base::with_detail(base::Status(GSS_S_BAD_NAME, static_cast<OM_uint32>(code)),
+                             "Cannot read the composite name's attributes: " +
+                                 k5.message(code));
   return out;
 }
 
