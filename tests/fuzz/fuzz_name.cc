@@ -81,14 +81,16 @@ void check_export(const Name& n, bool same) {
   }
 }
 
-void check_composite(Name n) {
+// As check_export: an enterprise or referral-realm name comes back as an ordinary
+// principal with the same text, so only a plain principal must come back equal.
+void check_composite(Name n, bool same) {
   static const auto ctx = apx::k5::Context::create();
   if (!ctx) fail("no krb5_context");
   const auto token = n.export_composite(*ctx, apx::core::kMechKrb5);
   if (!token) return;  // libkrb5 could not serialize what it read: an error, not a crash
   auto again = Name::import(*token, &apx::core::kNtCompositeExport);
   if (!again) fail("a composite exported name does not import", &n);
-  if (!again->equals(n)) fail("a composite exported name imports as another name", &n);
+  if (same && !again->equals(n)) fail("a composite exported name imports as another name", &n);
   const auto token2 = again->export_composite(*ctx, apx::core::kMechKrb5);
   if (!token2 || *token2 != *token) fail("a composite name exports differently once imported", &n);
 }
@@ -109,7 +111,7 @@ void import_as(std::span<const uint8_t> in, const gss_OID_desc& type, const char
     if (!again->equals(*n)) fail("a displayed name imports as another name", &*n);
   }
   check_export(*n, plain);
-  check_composite(*n);
+  check_composite(*n, plain);
 }
 
 }  // namespace
