@@ -26,23 +26,42 @@ std::vector<uint8_t> take_bytes(krb5_context c, krb5_data& d) {
   return out;
 }
 
-// Frees an authdata context with a short-lived libkrb5 context: the modules' request_fini
-// wants one, and the name that held the context has none of its own.
+// Copying and freeing a name's authdata context need a libkrb5 context (the modules'
+// request_init/request_fini take one) but the name has none, and making one reads
+// krb5.conf (about 0.2 ms): every accepted name is copied once (the src_name handed out)
+// and freed twice. One process-wide context serves these two calls, one call at a time.
+struct Shared {
+  std::mutex lock;
+  krb5_context ctx = nullptr;
+};
+
+Shared& shared() {
+  static Shared* s = [] {
+    auto* p = new Shared;  // never freed: names may be released during exit
+    if (krb5_init_context(&p->ctx) != 0) p->ctx = nullptr;
+    return p;
+  }();
+  return *s;
+}
+
 void free_context(krb5_authdata_context ad) {
   if (ad == nullptr) return;
-  krb5_context c = nullptr;
-  if (krb5_init_context(&c) != 0) return;  // leak rather than call the modules without one
-  krb5_authdata_context_free(c, ad);
-  krb5_free_context(c);
+  Shared& s = shared();
+  if (s.ctx == nullptr) return;  // leak rather than call the modules without a context
+  std::lock_guard<std::mutex> hold(s.lock);
+  krb5_authdata_context_free(s.ctx, ad);
 }
 
 krb5_authdata_context copy_context(krb5_authdata_context src) {
   if (src == nullptr) return nullptr;
-  krb5_context c = nullptr;
-  if (krb5_init_context(&c) != 0) throw std::bad_alloc();
+  Shared& s = shared();
+  if (s.ctx == nullptr) throw std::bad_alloc();
   krb5_authdata_context dst = nullptr;
-  const krb5_error_code code = krb5_authdata_context_copy(c, src, &dst);
-  krb5_free_context(c);
+  krb5_error_code code = 0;
+  {
+    std::lock_guard<std::mutex> hold(s.lock);
+    code = krb5_authdata_context_copy(s.ctx, src, &dst);
+  }
   if (code != 0) throw std::bad_alloc();  // the guard at the C ABI reports ENOMEM
   return dst;
 }

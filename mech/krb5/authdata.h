@@ -72,8 +72,9 @@ struct AttributeValue {
 
 // The attributes of one name. Copies are deep (gss_duplicate_name gives an independent
 // name, as in MIT). Each call takes the holder's lock, as MIT's mechanism locks its name:
-// an application may read one name from several threads. libkrb5's context for a call is
-// made per call, as MIT does; the authdata context owns its plugin handles itself.
+// an application may read one name from several threads. libkrb5's context for an
+// attribute call is made per call, as MIT does; the authdata context owns its plugin
+// handles itself.
 class Authdata {
  public:
   // An empty set (names imported without attributes get one on first use, as in MIT).

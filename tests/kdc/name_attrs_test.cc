@@ -212,7 +212,8 @@ TEST(NameAttributes, UnknownAttributeIsUnavailableAsInMit) {
     OM_uint32 minor;
     int more = -1, auth = -1, complete = -1;
     Buffer v, d;
-    gss_buffer_desc attr = buf(std::string("urn:example:none"));
+    const std::string none = "urn:example:none";
+    gss_buffer_desc attr = buf(none);
     EXPECT_EQ(gss_get_name_attribute(&minor, acc.src.h, &attr, &auth, &complete, &v.b, &d.b,
                                      &more),
               GSS_S_UNAVAILABLE);
@@ -242,11 +243,13 @@ TEST(NameAttributes, SetAndDeleteAsInMit) {
     Bytes pac;
     for (size_t i = 0; i + 1 < whole->value.size(); i += 2)
       pac.push_back(static_cast<uint8_t>(std::stoi(whole->value.substr(i, 2), nullptr, 16)));
-    gss_buffer_desc a_pac = buf(std::string("urn:mspac:")), v_pac = buf(pac);
+    const std::string whole_pac = "urn:mspac:", client_info = "urn:mspac:client-info",
+                      indicators = "auth-indicators", otp = "otp";
+    gss_buffer_desc a_pac = buf(whole_pac), v_pac = buf(pac);
     m.push_back(gss_set_name_attribute(&minor, dup.h, 1, &a_pac, &v_pac));
-    gss_buffer_desc a_ci = buf(std::string("urn:mspac:client-info"));
+    gss_buffer_desc a_ci = buf(client_info);
     m.push_back(gss_delete_name_attribute(&minor, dup.h, &a_ci));
-    gss_buffer_desc a_ai = buf(std::string("auth-indicators")), v_ai = buf(std::string("otp"));
+    gss_buffer_desc a_ai = buf(indicators), v_ai = buf(otp);
     m.push_back(gss_set_name_attribute(&minor, dup.h, 1, &a_ai, &v_ai));
     m.push_back(gss_delete_name_attribute(&minor, dup.h, &a_ai));
     after.push_back(attributes(dup.h));
