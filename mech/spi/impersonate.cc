@@ -54,8 +54,8 @@ APX_EXPORT OM_uint32 gss_inquire_cred_by_oid(OM_uint32* minor, const gss_cred_id
       const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(imp->data()),
                                            imp->size());
       if (Status s = add_to_buffer_set(&set, bytes); !s.ok()) {
-        OM_uint32 ignored = 0;
-        (void)gss_release_buffer_set(&ignored, &set);
+        std::free(set->elements);  // add_to_buffer_set left no element behind
+        std::free(set);
         return report(minor, s);
       }
     }
