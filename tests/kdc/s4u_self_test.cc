@@ -245,6 +245,91 @@ TEST(S4u2Self, StoredProxyCredentialStaysOne) {
   }
 }
 
+// A copy of the proxy ccache `from` in `to`, without the evidence ticket when
+// `drop_evidence`, with proxy_impersonator set to `impersonator` (when not null).
+void rewrite_proxy_ccache(const std::string& from, const std::string& to, bool drop_evidence,
+                          const char* impersonator) {
+  krb5_context c = nullptr;
+  ASSERT_EQ(krb5_init_context(&c), 0);
+  krb5_ccache in = nullptr, out = nullptr;
+  krb5_principal user = nullptr, service = nullptr;
+  ASSERT_EQ(krb5_cc_resolve(c, from.c_str(), &in), 0);
+  ASSERT_EQ(krb5_cc_resolve(c, to.c_str(), &out), 0);
+  ASSERT_EQ(krb5_cc_get_principal(c, in, &user), 0);
+  ASSERT_EQ(krb5_parse_name(c, kService, &service), 0);
+  ASSERT_EQ(krb5_cc_initialize(c, out, user), 0);
+  krb5_cc_cursor cur;
+  krb5_creds creds;
+  ASSERT_EQ(krb5_cc_start_seq_get(c, in, &cur), 0);
+  while (krb5_cc_next_cred(c, in, &cur, &creds) == 0) {
+    const bool config = krb5_is_config_principal(c, creds.server);
+    const bool evidence = krb5_principal_compare(c, creds.server, service);
+    if (!config && !(drop_evidence && evidence)) {
+      EXPECT_EQ(krb5_cc_store_cred(c, out, &creds), 0);
+    }
+    krb5_free_cred_contents(c, &creds);
+  }
+  krb5_cc_end_seq_get(c, in, &cur);
+  const std::string value = impersonator ? impersonator : kService;
+  krb5_data d{KV5M_DATA, static_cast<unsigned int>(value.size()), const_cast<char*>(value.data())};
+  EXPECT_EQ(krb5_cc_set_config(c, out, nullptr, "proxy_impersonator", &d), 0);
+  krb5_free_principal(c, user);
+  krb5_free_principal(c, service);
+  krb5_cc_close(c, in);
+  krb5_cc_close(c, out);
+  krb5_free_context(c);
+}
+
+// Acquire from `ccache` and initiate to the service's back end: the first major error.
+OM_uint32 initiate_from(gss_OID mech, const std::string& ccache, std::string& text) {
+  gss_key_value_element_desc el = {"ccache", ccache.c_str()};
+  gss_key_value_set_desc store = {1, &el};
+  gss_OID_set_desc mechs = {1, mech};
+  Cred cred;
+  OM_uint32 minor;
+  OM_uint32 major = gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
+                                          GSS_C_INITIATE, &store, &cred.h, nullptr, nullptr);
+  if (major == GSS_S_COMPLETE) {
+    Name backend = import("sha1@localhost", GSS_C_NT_HOSTBASED_SERVICE);
+    Ctx ic;
+    Buffer tok;
+    major = gss_init_sec_context(&minor, cred.h, &ic.h, backend.h, mech, 0, 0, nullptr, nullptr,
+                                 nullptr, &tok.b, nullptr, nullptr);
+    EXPECT_EQ(tok.b.length, 0u);
+  }
+  text = minor_text(minor, mech);
+  return major;
+}
+
+TEST(S4u2Self, DamagedProxyCcacheFailsCleanly) {
+  // A stored proxy credential whose impersonator does not parse, or which lost its
+  // evidence ticket: a GSS error with a text, never a ticket or a crash.
+  for (const Mech& m : mechs()) {
+    SCOPED_TRACE(m.label);
+    Cred service = service_cred(m.oid);
+    Name user = import("user@APX.TEST", GSS_KRB5_NT_PRINCIPAL_NAME);
+    Cred imp;
+    OM_uint32 minor;
+    ASSERT_EQ(impersonate(m.oid, service.h, user, imp, &minor), GSS_S_COMPLETE);
+    const std::string base = "FILE:" + Realm::shared().dir() + "/s4u-damaged-" +
+                             std::to_string(getpid()) + "-" + m.label;
+    gss_key_value_element_desc el = {"ccache", base.c_str()};
+    gss_key_value_set_desc store = {1, &el};
+    ASSERT_EQ(gss_store_cred_into(&minor, imp.h, GSS_C_INITIATE, m.oid, 1, 0, &store, nullptr,
+                                  nullptr),
+              GSS_S_COMPLETE);
+    const std::string bad_name = base + "-name", no_evidence = base + "-noevidence";
+    rewrite_proxy_ccache(base, bad_name, false, "a@B@C\\");
+    rewrite_proxy_ccache(base, no_evidence, true, nullptr);
+    std::string text;
+    EXPECT_TRUE(GSS_ERROR(initiate_from(m.oid, bad_name, text))) << text;
+    EXPECT_FALSE(text.empty());
+    EXPECT_TRUE(GSS_ERROR(initiate_from(m.oid, no_evidence, text))) << text;
+    EXPECT_FALSE(text.empty());
+    for (const std::string& f : {base, bad_name, no_evidence}) unlink(f.substr(5).c_str());
+  }
+}
+
 TEST(S4u2Self, ReleasedProxyCredentialsLeaveNoCache) {
   for (const Mech& m : mechs()) {
     SCOPED_TRACE(m.label);
