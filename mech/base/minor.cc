@@ -122,8 +122,12 @@ constexpr Entry kTexts[] = {
      "The exported credential token is malformed: it is not the krb5 mechanism's \"K5C1\" "
      "JSON format (MIT krb5's gss_export_cred), or it was altered or truncated"},
     {Minor::kCredExportUnsupported,
-     "The exported credential is of a kind apx cannot hold (an S4U2Proxy impersonator, an "
-     "IAKERB or a password credential): import it into MIT's own mechanism"},
+     "The exported credential is of a kind apx cannot hold (an IAKERB or a password "
+     "credential): import it into MIT's own mechanism"},
+    {Minor::kCredCannotImpersonate,
+     "The credential cannot impersonate: S4U2Self and S4U2Proxy need the service's own "
+     "initiator tickets (kinit -k the service, acquire with GSS_C_BOTH or GSS_C_INITIATE), "
+     "and an impersonated credential cannot impersonate again"},
 };
 
 constexpr auto kTable = [] {

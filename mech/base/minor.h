@@ -64,6 +64,8 @@ enum class Minor : OM_uint32 {
   // Credential export (MIT's "K5C1" format)
   kCredExportFormat,
   kCredExportUnsupported,
+  // S4U2Self / S4U2Proxy
+  kCredCannotImpersonate,
   kCount
 };
 

@@ -189,7 +189,11 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
   // AP_OPTS_USE_SUBKEY when the enctype negotiated by RFC 4537 differs from the ticket's
   // session key (so the acceptor's subkey upgrades it), as MIT's acceptor reads them.
   ap_options_ = static_cast<int32_t>(ap_options);
-  const Status s = finish_accept(cb, ap_options, token);
+  Status s = finish_accept(cb, ap_options, token);
+  if (s.ok() && keep_delegated_ && !delegated_ && cred_->usage() == GSS_C_BOTH) {
+    s = make_proxy_cred(peek.ticket);
+    if (!s.ok()) state_ = State::kFailed;
+  }
   // MIT: an initiator that asked for mutual authentication (in the AP options or in the
   // checksum's flags) waits for an answer, so a failure after the ticket was read is
   // reported to it as a KRB-ERROR too.
@@ -380,6 +384,24 @@ Status Context::read_delegation(std::span<const uint8_t> krb_cred) {
   if (code != 0) return Status::failure(Minor::kCksumDelegation);
   APX_TRY_ASSIGN(delegated_, Cred::from_delegation(std::move(dk5), std::move(owned_cc),
                                                    std::move(client), raw[0]->times.endtime));
+  return Status::complete();
+}
+
+Status Context::make_proxy_cred(std::span<const uint8_t> ticket_der) {
+  // MIT's create_constrained_deleg_creds: the ticket as it came (its DER is what the KDC
+  // wants back as the S4U2Proxy additional ticket) with the session key it carried.
+  const krb5_ticket* t = ticket_.get();
+  krb5_creds evidence{};
+  evidence.magic = KV5M_CREDS;
+  evidence.client = t->enc_part2->client;
+  evidence.server = t->server;
+  evidence.keyblock = *t->enc_part2->session;
+  evidence.ticket_flags = t->enc_part2->flags;
+  evidence.times = t->enc_part2->times;
+  evidence.ticket.data = const_cast<char*>(reinterpret_cast<const char*>(ticket_der.data()));
+  evidence.ticket.length = static_cast<unsigned int>(ticket_der.size());
+  APX_TRY_ASSIGN(delegated_, cred_->compose_proxy(evidence));
+  flags_ |= GSS_C_DELEG_FLAG;
   return Status::complete();
 }
 

@@ -106,6 +106,10 @@ class Context {
   base::Status build_dce_reply(std::vector<uint8_t>& token);
   base::Status read_dce_reply(std::span<const uint8_t> token);
   base::Status get_service_ticket(k5::CredsPtr& out);
+  base::Status get_proxy_ticket(krb5_creds& in, k5::CredsPtr& out);
+  // MIT: an acceptor whose credential can initiate hands out a proxy credential holding
+  // the ticket it accepted (the evidence for S4U2Proxy) when nothing was delegated.
+  base::Status make_proxy_cred(std::span<const uint8_t> ticket_der);
   base::Status accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t> ap_req,
                              std::vector<uint8_t>& token);
   base::Status finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,

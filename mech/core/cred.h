@@ -94,6 +94,20 @@ class Cred {
   static base::Result<std::shared_ptr<Cred>> from_delegation(k5::Context ctx, k5::CcachePtr cc,
                                                              Name client, krb5_timestamp end);
 
+  // S4U2Self (MS-SFU §3.1.5.1, MIT's kg_impersonate_name): a ticket to this credential's
+  // own principal for `user`, got with this credential's TGT, made into a proxy credential
+  // (compose_proxy). cred_s4u.cc.
+  base::Result<std::shared_ptr<Cred>> impersonate(const Name& user);
+  // MIT's kg_compose_deleg_cred: an initiator credential for `evidence`'s client that
+  // holds this credential's tickets, the evidence ticket (client -> this principal) and
+  // the ccache config entry proxy_impersonator naming this principal; its contexts ask
+  // for tickets by S4U2Proxy (MS-SFU §3.1.5.2). Also what an acceptor whose credential
+  // can initiate hands out when nothing was delegated.
+  base::Result<std::shared_ptr<Cred>> compose_proxy(const krb5_creds& evidence);
+  // The impersonating service of a proxy credential (krb5_unparse_name text), as MIT's
+  // cred->impersonator: set by compose_proxy, or read from a ccache's proxy_impersonator.
+  [[nodiscard]] const std::optional<std::string>& impersonator() const { return impersonator_; }
+
  private:
   friend struct CredExport;  // gss_export_cred / gss_import_cred (cred_export.cc)
   explicit Cred(k5::Context ctx) : k5_(std::move(ctx)) {}
@@ -124,6 +138,7 @@ class Cred {
   gss_cred_usage_t usage_ = GSS_C_BOTH;
   std::optional<Name> name_;
   std::optional<Name> acceptor_name_;
+  std::optional<std::string> impersonator_;
   k5::CcachePtr ccache_;
   k5::KeytabPtr keytab_;
   k5::KeytabPtr client_keytab_{nullptr, {}};

@@ -214,6 +214,7 @@ Result<SecretBytes> CredExport::save(Cred& cred) {
   }
   e.client_keytab = keytab_name(k5, cred.client_keytab_.get());
   if (!cred.allowed_.empty()) e.enctypes = cred.allowed_;
+  e.impersonator = cred.impersonator_;
   base::trace("export_cred: %s, ccache %s", cred.name_ ? cred.name_->display().c_str() : "(any)",
               e.ccache_kind == ExportedCcacheKind::kContents ? "contents" : e.ccache_name.c_str());
   return encode_exported_cred(e);
@@ -289,7 +290,7 @@ Status CredExport::load_initiator(Cred& cred, const ExportedCred& e, const Name*
 }
 
 Result<std::shared_ptr<Cred>> CredExport::load(const ExportedCred& e) {
-  if (e.impersonator || e.iakerb || e.password)
+  if (e.iakerb || e.password)
     return Status::unavailable(Minor::kCredExportUnsupported);
   const bool initiator = e.usage != GSS_C_ACCEPT, acceptor = e.usage != GSS_C_INITIATE;
   // apx accepts with a keytab: an acceptor credential names one (MIT's always does).
@@ -319,6 +320,11 @@ Result<std::shared_ptr<Cred>> CredExport::load(const ExportedCred& e) {
     }
   }
   if (e.rcache) cred->rcache_name_ = *e.rcache;
+  if (e.impersonator) {
+    // A proxy credential (MIT's cred->impersonator): its contexts use S4U2Proxy.
+    if (auto p = parse(k5, *e.impersonator); !p) return p.error();
+    cred->impersonator_ = e.impersonator;
+  }
   if (e.enctypes) cred->allowed_ = *e.enctypes;
   if (!initiator) cred->name_ = name;
   // An acceptor keeps the name it was acquired for (MIT: default_identity false).

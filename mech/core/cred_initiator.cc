@@ -25,7 +25,10 @@ namespace {
 constexpr krb5_deltat kRefreshRetry = 30;  // MIT: retry a failed refresh after 30 seconds
 // The ccache config key MIT's mechanism writes and reads (KRB5_CC_CONF_REFRESH_TIME in
 // libkrb5's private k5-int.h): when to get new tickets from the client keytab.
-constexpr const char* kConfRefreshTime = "refresh_time";
+constexpr std::string_view kConfRefreshTime = "refresh_time";
+// MIT's KRB5_CC_CONF_PROXY_IMPERSONATOR (k5-int.h, not public): a proxy credential's
+// impersonating service, kept in the ccache so a stored proxy credential stays one.
+constexpr std::string_view kConfProxyImpersonator = "proxy_impersonator";
 
 // Kerberos timestamps wrap in 2106: compare them as MIT's ts_after does.
 bool ts_after(krb5_timestamp a, krb5_timestamp b) {
@@ -250,13 +253,17 @@ Status Cred::scan_ccache(const Name* check) {
   return Status::complete();
 }
 
+// MIT's scan_cc_config: the first refresh_time and proxy_impersonator entries count.
 void Cred::scan_config(const krb5_creds& entry) {
   const krb5_const_principal key = entry.server;
-  if (key->length != 2 || refresh_time_ != 0) return;
-  if (std::string_view(key->data[1].data, key->data[1].length) != kConfRefreshTime)
-    return;
+  if (key->length != 2) return;
+  const std::string_view name(key->data[1].data, key->data[1].length);
   const std::string value(entry.ticket.data, entry.ticket.length);
-  refresh_time_ = static_cast<krb5_timestamp>(std::strtoul(value.c_str(), nullptr, 10));
+  if (name == kConfProxyImpersonator && !impersonator_) {
+    impersonator_ = value;
+  } else if (name == kConfRefreshTime && refresh_time_ == 0) {
+    refresh_time_ = static_cast<krb5_timestamp>(std::strtoul(value.c_str(), nullptr, 10));
+  }
 }
 
 bool Cred::can_get_initial_creds() const {
@@ -484,7 +491,7 @@ void Cred::set_refresh_time(krb5_timestamp when) {
   krb5_data d{};
   d.data = buf;
   d.length = static_cast<unsigned>(std::strlen(buf));
-  (void)krb5_cc_set_config(k5_.get(), ccache_.get(), nullptr, kConfRefreshTime, &d);
+  (void)krb5_cc_set_config(k5_.get(), ccache_.get(), nullptr, kConfRefreshTime.data(), &d);
   krb5_clear_error_message(k5_.get());
 }
 

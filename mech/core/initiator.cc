@@ -158,6 +158,7 @@ Status Context::get_service_ticket(k5::CredsPtr& out) {
     (void)krb5_timeofday(c, &now);
     in.times.endtime = static_cast<krb5_timestamp>(static_cast<uint32_t>(now) + time_req_);
   }
+  if (cred_->impersonator()) return get_proxy_ticket(in, out);
   krb5_creds* result = nullptr;
   code = krb5_get_credentials(c, 0, cred_->ccache(), &in, &result);
   if (code == KRB5KRB_AP_ERR_TKT_EXPIRED) return k5_.error(GSS_S_FAILURE, code, cred_->expiry_text());
@@ -168,6 +169,57 @@ Status Context::get_service_ticket(k5::CredsPtr& out) {
                              k5_.message(code) + " (getting a ticket for " +
                                  target_->display() + " as " + k5_.unparse(client) + ")");
   out = k5_.own<krb5_creds, krb5_free_creds>(result);
+  return Status::complete();
+}
+
+// A proxy credential's ticket, as MIT's init_sec_context.c get_credentials: to the
+// impersonating service itself, the evidence ticket from the cache; to any other, an
+// S4U2Proxy request ([MS-SFU] §3.1.5.2, RFC 4120 §3.3.3 additional ticket) made by the
+// impersonator with the evidence ticket.
+Status Context::get_proxy_ticket(krb5_creds& in, k5::CredsPtr& out) {
+  krb5_context c = k5_.get();
+  krb5_principal raw_imp = nullptr;
+  krb5_error_code code = krb5_parse_name(c, cred_->impersonator()->c_str(), &raw_imp);
+  if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot read the proxy credential's impersonator");
+  auto impersonator = k5_.own<krb5_principal_data, krb5_free_principal>(raw_imp);
+  krb5_principal user = in.client;
+  // A host-based target starts in the client realm: the KDC's referrals find its realm.
+  krb5_principal_data server_data = *in.server;
+  if (server_data.type == KRB5_NT_SRV_HST) server_data.realm = krb5_data{KV5M_DATA, 0, nullptr};
+  const bool to_self = krb5_principal_compare(c, raw_imp, in.server) != 0;
+  in.server = &server_data;
+  krb5_flags flags = KRB5_GC_CACHED;
+  krb5_creds evidence{};
+  if (!to_self) {
+    krb5_creds match{};
+    match.magic = KV5M_CREDS;
+    match.server = raw_imp;
+    match.client = user;
+    code = krb5_cc_retrieve_cred(c, cred_->ccache(), KRB5_TC_MATCH_AUTHDATA, &match, &evidence);
+    if (code != 0)
+      return k5_.error(GSS_S_FAILURE, code,
+                       "No evidence ticket for " + k5_.unparse(user) + " to " +
+                           *cred_->impersonator() + " in the proxy credential");
+    in.client = raw_imp;
+    in.second_ticket = evidence.ticket;
+    flags = KRB5_GC_CANONICALIZE | KRB5_GC_CONSTRAINED_DELEGATION;
+  }
+  krb5_creds* result = nullptr;
+  code = krb5_get_credentials(c, flags, cred_->ccache(), &in, &result);
+  krb5_free_cred_contents(c, &evidence);
+  if (code != 0)
+    return k5_.error(GSS_S_FAILURE, code,
+                     "Cannot get a ticket for " + target_->display() + " on behalf of " +
+                         k5_.unparse(user) + " as " + *cred_->impersonator() + " (S4U2Proxy)");
+  out = k5_.own<krb5_creds, krb5_free_creds>(result);
+  // A KDC without constrained delegation answers with a ticket for the impersonator.
+  if (!to_self && !krb5_principal_compare(c, user, result->client))
+    return k5_.error(GSS_S_FAILURE, KRB5_KDCREP_MODIFIED,
+                     "The KDC's S4U2Proxy ticket is for " + k5_.unparse(result->client) +
+                         ", not for " + k5_.unparse(user));
+  base::trace("init_sec_context: %s ticket for %s to %s",
+              to_self ? "evidence" : "S4U2Proxy", k5_.unparse(result->client).c_str(),
+              k5_.unparse(result->server).c_str());
   return Status::complete();
 }
 

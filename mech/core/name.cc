@@ -160,6 +160,21 @@ Result<Name> Name::import_principal_object(std::span<const uint8_t> bytes) {
   return from_principal(ctx, p);
 }
 
+Result<Name> Name::import_certificate(std::span<const uint8_t> bytes) {
+  // MIT's import_name.c: a principal of one component, the certificate, in no realm; only
+  // S4U2Self reads it (as the certificate), the rest shows it as that principal.
+  if (bytes.empty()) return Status::bad_name(Minor::kNameSyntax);
+  APX_TRY_ASSIGN(k5::Context ctx, k5::Context::create());
+  krb5_principal raw = nullptr;
+  const krb5_error_code code = krb5_build_principal_ext(
+      ctx.get(), &raw, 0, "", static_cast<unsigned int>(bytes.size()), bytes.data(), 0);
+  if (code != 0) return ctx.error(GSS_S_BAD_NAME, code, "Cannot hold the certificate name");
+  auto p = ctx.own<krb5_principal_data, krb5_free_principal>(raw);
+  APX_TRY_ASSIGN(Name n, from_principal(ctx, p.get()));
+  n.cert_.assign(bytes.begin(), bytes.end());
+  return n;
+}
+
 Result<Name> Name::import(std::span<const uint8_t> bytes, gss_const_OID type) {
   const std::string_view text = as_text(without_trailing_nuls(bytes));
   if (type == GSS_C_NO_OID || oid_equal(type, kNtKrb5Principal) || oid_equal(type, kNtUser))
@@ -169,6 +184,7 @@ Result<Name> Name::import(std::span<const uint8_t> bytes, gss_const_OID type) {
   if (oid_equal(type, kNtExport) || oid_equal(type, kNtCompositeExport))
     return import_exported(bytes);
   if (oid_equal(type, kNtKrb5PrincipalObject)) return import_principal_object(bytes);
+  if (oid_equal(type, kNtKrb5X509Cert)) return import_certificate(bytes);
   if (oid_equal(type, kNtKrb5Enterprise))
     return import_principal(text, KRB5_PRINCIPAL_PARSE_ENTERPRISE);
   if (oid_equal(type, kNtAnonymous))
@@ -207,8 +223,12 @@ Result<k5::PrincipalPtr> Name::principal(const k5::Context& ctx) const {
 }
 
 gss_OID Name::display_type() const {
+  // As MIT's krb5_gss_display_name: anonymous, else GSS_KRB5_NT_PRINCIPAL_NAME (an
+  // enterprise principal too). The mechglue releases the type of a name it builds from a
+  // mechanism's (an accepted context's source name) with gss_release_oid, which leaves
+  // alone only the constants it knows and frees any other: GSS_KRB5_NT_ENTERPRISE_NAME
+  // here made it free a static OID.
   if (anonymous_) return library_name_type(kNtAnonymous);
-  if (enterprise_) return library_name_type(kNtKrb5Enterprise);
   return library_name_type(kNtKrb5Principal);
 }
 

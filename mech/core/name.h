@@ -58,6 +58,9 @@ class Name {
   [[nodiscard]] bool realm_empty() const { return realm_empty_; }
   [[nodiscard]] bool anonymous() const { return anonymous_; }
   [[nodiscard]] const std::string& service() const { return service_; }
+  // GSS_KRB5_NT_X509_CERT: the user's certificate (DER), for S4U2Self by certificate
+  // ([MS-SFU] §2.2.2 PA-S4U-X509-USER); the KDC names the principal. Empty otherwise.
+  [[nodiscard]] const std::vector<uint8_t>& certificate() const { return cert_; }
 
  private:
   static base::Result<Name> import_hostbased(std::string_view text);
@@ -67,6 +70,7 @@ class Name {
                                                    std::span<const uint8_t> attrs,
                                                    bool composite) const;
   static base::Result<Name> import_principal_object(std::span<const uint8_t> bytes);
+  static base::Result<Name> import_certificate(std::span<const uint8_t> bytes);
 
   std::string text_;       // krb5_unparse_name output (ends in '@' for a referral realm)
   int32_t name_type_ = KRB5_NT_PRINCIPAL;
@@ -77,6 +81,7 @@ class Name {
   bool enterprise_ = false;
   std::string service_;
   k5::Authdata attrs_;
+  std::vector<uint8_t> cert_;
 };
 
 }  // namespace apx::core

@@ -35,9 +35,12 @@ const gss_OID_desc kNtKrb5Principal = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\
 const gss_OID_desc kNtKrb5PrincipalObject =
     oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x02", 10);
 const gss_OID_desc kNtKrb5Enterprise = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x06", 10);
+const gss_OID_desc kNtKrb5X509Cert = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x07", 10);
 
 const gss_OID_desc kOidGetTktFlags = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x01", 11);
 const gss_OID_desc kOidCopyCcache = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x02", 11);
+const gss_OID_desc kOidGetCredImpersonator =
+    oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x0e", 11);
 const gss_OID_desc kOidCcacheName = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x03", 11);
 const gss_OID_desc kOidSetAllowableEnctypes =
     oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x04", 11);
@@ -85,7 +88,8 @@ bool is_static_oid(gss_const_OID o) {
   for (const gss_OID_desc* s :
        {&kMechKrb5, &kMechKrb5Ms, &kMechKrb5Old, &kMechIakerb, &kMechApx, &kInterposer,
         &kNtHostbased, &kNtHostbasedX, &kNtUser, &kNtMachineUid, &kNtStringUid, &kNtAnonymous,
-        &kNtExport, &kNtCompositeExport, &kNtKrb5Principal, &kNtKrb5PrincipalObject, &kNtKrb5Enterprise})
+        &kNtExport, &kNtCompositeExport, &kNtKrb5Principal, &kNtKrb5PrincipalObject,
+        &kNtKrb5Enterprise, &kNtKrb5X509Cert})
     if (o == s) return true;
   return false;
 }

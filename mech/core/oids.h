@@ -27,10 +27,12 @@ extern const gss_OID_desc kNtCompositeExport;  // 1.3.6.1.5.6.6 (RFC 6680 §8)
 extern const gss_OID_desc kNtKrb5Principal;   // 1.2.840.113554.1.2.2.1
 extern const gss_OID_desc kNtKrb5PrincipalObject;  // 1.2.840.113554.1.2.2.2 (a krb5_principal)
 extern const gss_OID_desc kNtKrb5Enterprise;  // 1.2.840.113554.1.2.2.6
+extern const gss_OID_desc kNtKrb5X509Cert;    // 1.2.840.113554.1.2.2.7 (GSS_KRB5_NT_X509_CERT)
 
 // krb5 extension objects (MIT's private arc 1.2.840.113554.1.2.2.5.*, Heimdal's 1.2.752.43.13.*).
 extern const gss_OID_desc kOidGetTktFlags;           // .5.1
 extern const gss_OID_desc kOidCopyCcache;            // .5.2
+extern const gss_OID_desc kOidGetCredImpersonator;   // .5.14 (GSS_KRB5_GET_CRED_IMPERSONATOR)
 extern const gss_OID_desc kOidCcacheName;            // .5.3
 extern const gss_OID_desc kOidSetAllowableEnctypes;  // .5.4
 extern const gss_OID_desc kOidInqSspiSessionKey;     // .5.5

@@ -6,6 +6,7 @@
 #include <gssapi/gssapi_ext.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <memory>
 #include <new>
 #include <span>

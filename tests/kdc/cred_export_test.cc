@@ -250,21 +250,41 @@ TEST(CredExport, HostileTokensAreRefused) {
     if (import_cred(t, c, minor) != GSS_S_COMPLETE) ++refused;
   }
   EXPECT_GT(refused, (good.size() - 17) / 4);
-  // Fields MIT's format allows but apx cannot hold are refused as unavailable.
+  // A proxy credential's impersonator (MIT's S4U2Proxy credentials) is held and reported.
   std::string json = krb5_element(good);
   const std::string first = "[\"K5C1\",[1,";
   ASSERT_EQ(json.rfind(first, 0), 0u);
   const size_t name_end = json.find("],null,");
   ASSERT_NE(name_end, std::string::npos);
+  const auto rebuilt = [&](const std::string& body) {
+    std::vector<uint8_t> t(good.begin(), good.begin() + 13);
+    const uint32_t len = static_cast<uint32_t>(body.size());
+    for (int k = 3; k >= 0; --k) t.push_back(static_cast<uint8_t>(len >> (8 * k)));
+    t.insert(t.end(), body.begin(), body.end());
+    return t;
+  };
   std::string s4u = json;
   s4u.replace(name_end + 2, 4, "\"someone@APX.TEST\"");
-  std::vector<uint8_t> t(good.begin(), good.begin() + 13);
-  const uint32_t len = static_cast<uint32_t>(s4u.size());
-  for (int k = 3; k >= 0; --k) t.push_back(static_cast<uint8_t>(len >> (8 * k)));
-  t.insert(t.end(), s4u.begin(), s4u.end());
+  {
+    Cred c;
+    ASSERT_EQ(import_cred(rebuilt(s4u), c, minor), GSS_S_COMPLETE) << minor_text(minor);
+    gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+    ASSERT_EQ(gss_inquire_cred_by_oid(&minor, c.h, GSS_KRB5_GET_CRED_IMPERSONATOR, &set),
+              GSS_S_COMPLETE);
+    ASSERT_EQ(set->count, 1u);
+    EXPECT_EQ(std::string(static_cast<char*>(set->elements[0].value), set->elements[0].length),
+              "someone@APX.TEST");
+    gss_release_buffer_set(&minor, &set);
+  }
+  // Fields MIT's format allows but apx cannot hold are refused as unavailable: an IAKERB
+  // credential (the field after default_identity).
+  std::string iakerb = json;
+  const size_t iakerb_at = iakerb.find(',', name_end + 7) + 1;
+  ASSERT_EQ(iakerb.compare(iakerb_at, 5, "false"), 0) << iakerb;
+  iakerb.replace(iakerb_at, 5, "true");
   Cred c;
-  EXPECT_EQ(import_cred(t, c, minor), GSS_S_UNAVAILABLE);
-  EXPECT_NE(minor_text(minor).find("S4U2Proxy"), std::string::npos) << minor_text(minor);
+  EXPECT_EQ(import_cred(rebuilt(iakerb), c, minor), GSS_S_UNAVAILABLE);
+  EXPECT_NE(minor_text(minor).find("IAKERB"), std::string::npos) << minor_text(minor);
 }
 
 // ---- across processes: cred_tool served by apx or by MIT's built-in mechanism ----
