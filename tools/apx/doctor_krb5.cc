@@ -108,9 +108,11 @@ void report_clock(Report& r, Krb5State& k) {
   // postdated (MIT do_tgs_req.c: starttime = kdc_time), so it reads the KDC's clock.
   const int64_t skew = int64_t{k.ticket->times.starttime} - int64_t{std::time(nullptr)};
   const int limit = clockskew(k.ctx);
-  const std::string text = "this host's clock is " + std::to_string(std::llabs(skew)) +
-                           " s " + (skew > 0 ? "behind" : "ahead of") +
-                           " the KDC's (clockskew " + std::to_string(limit) + " s)";
+  const std::string off = skew == 0 ? "within a second of"
+                          : std::to_string(std::llabs(skew)) + " s " +
+                                (skew > 0 ? "behind" : "ahead of");
+  const std::string text =
+      "this host's clock is " + off + " the KDC's (clockskew " + std::to_string(limit) + " s)";
   if (std::llabs(skew) > limit) {
     r.fail("clock", text + ": acceptors on this host will refuse tickets "
                            "(KRB_AP_ERR_SKEW); synchronise the clock with the KDC's (NTP)");
@@ -145,7 +147,7 @@ std::string duration_text(int64_t s) {
 
 std::string enctype_name(krb5_enctype e) {
   char name[64] = {};
-  if (krb5_enctype_to_name(e, TRUE, name, sizeof name) != 0) return std::to_string(e);
+  if (krb5_enctype_to_name(e, FALSE, name, sizeof name) != 0) return std::to_string(e);
   return name;
 }
 
