@@ -29,6 +29,6 @@ no_line() {
     ok "$3"
 }
 
-done_checks() {
-    echo "$(basename "$0"): $checks checks passed"
+done_checks() {  # [WHERE]
+    echo "$(basename "$0")${1:+ ($1)}: $checks checks passed"
 }
