@@ -1,6 +1,7 @@
 // Exported name calls.
 #include <gssapi/gssapi_ext.h>
 
+#include "base/trace.h"
 #include "core/mech_info.h"
 #include "core/oids.h"
 #include "spi/abi.h"
@@ -101,6 +102,10 @@ APX_EXPORT OM_uint32 gss_inquire_names_for_mech(OM_uint32* minor, gss_OID mech,
     *out = GSS_C_NO_OID_SET;
     if (apx::core::served_mech(mech) == nullptr)
       return report(minor, Status::bad_mech(Minor::kMechUnsupported));
+    // `apx status` proves with this line that the mechglue routes a mechanism's calls to
+    // apx (gss_inquire_saslname_for_mech would not: the mechglue sends it to the
+    // built-in mechanism even where apx interposes, g_saslname.c).
+    apx::base::trace("inquire_names_for_mech: served by apx");
     const auto types = apx::core::name_types();
     return report(minor, make_oid_set(types, out));
   });
