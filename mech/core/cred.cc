@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "base/trace.h"
+#include "core/keytab_cache.h"
 
 namespace apx::core {
 
@@ -156,8 +157,10 @@ Status Cred::acquire_acceptor(const Name* desired, const CredStore& store) {
   if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot open the keytab");
   keytab_ = k5_.own<_krb5_kt, krb5_kt_close>(raw);
   keytab_name_ = keytab_full_name(k5_, raw);
-  // Safe on every keytab type: libkrb5 assumes content where it cannot walk.
-  code = krb5_kt_have_content(c, raw);
+  // Safe on every keytab type: libkrb5 assumes content where it cannot walk. A file
+  // keytab is judged by its snapshot (keytab_cache.h), which the accepts then use.
+  const auto snap = keytab_snapshot(c, raw);
+  code = snap != nullptr && !snap->empty() ? 0 : krb5_kt_have_content(c, raw);
   if (code != 0)
     return k5_.error(GSS_S_NO_CRED, code,
                      "The keytab " + keytab_name_ +
