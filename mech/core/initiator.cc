@@ -189,10 +189,12 @@ Status Context::get_service_ticket(k5::CredsPtr& out) {
 
 Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& token) {
   krb5_context c = k5_.get();
-  // The credential's ccache is read for the ticket and, when delegating, for the TGT.
+  // The credential's ccache is read for the ticket and, when delegating, for the TGT;
+  // other contexts of the credential need not wait for the rest.
   auto lock = cred_->lock();
   k5::CredsPtr creds(nullptr, {c});
   APX_TRY(get_service_ticket(creds));
+  if ((req_flags_ & GSS_C_DELEG_FLAG) == 0) lock.unlock();
   APX_TRY_ASSIGN(Name acceptor, Name::from_principal(k5_, creds->server));
   acceptor_name_ = std::move(acceptor);
   endtime_ = creds->times.endtime;
