@@ -16,7 +16,16 @@ namespace {
 
 // Bounds the memory the caches can hold in a process with many targets.
 constexpr size_t kMaxEntries = 64;
-constexpr int64_t kDefaultCredAgeNs = 1'000'000'000;
+// How long a kept ticket or default credential is used without asking libkrb5 again, even
+// with the ccache unchanged: krb5.conf (permitted enctypes, realms) may have changed, and
+// libkrb5's profile looks at krb5.conf at most once a second too.
+constexpr int64_t kMaxAgeNs = 1'000'000'000;
+
+int64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 
 // The file of a FILE ccache; empty for other types.
 std::string ccache_path(krb5_context c, krb5_ccache cc) {
@@ -29,6 +38,7 @@ struct TicketEntry {
   std::string path;
   FileIdentity id;
   krb5_creds* creds = nullptr;
+  int64_t made = 0;
 };
 
 struct TicketCache {
@@ -66,7 +76,7 @@ krb5_creds* cached_ticket(krb5_context c, krb5_ccache cc, const std::string& key
   auto it = t.by_key.find(full_key(path, key));
   if (it == t.by_key.end()) return nullptr;
   // A ticket that has ended, or a file that changed, is asked of libkrb5 again.
-  if (!(it->second.id == id) ||
+  if (!(it->second.id == id) || now_ns() - it->second.made >= kMaxAgeNs ||
       static_cast<uint32_t>(it->second.creds->times.endtime) <= static_cast<uint32_t>(now)) {
     drop(t, it);
     return nullptr;
@@ -90,7 +100,7 @@ void remember_ticket(krb5_context c, krb5_ccache cc, const std::string& key,
   const std::string k = full_key(path, key);
   if (auto it = t.by_key.find(k); it != t.by_key.end()) drop(t, it);
   if (t.by_key.size() >= kMaxEntries) drop(t, t.by_key.begin());
-  t.by_key.emplace(k, TicketEntry{path, id, copy});
+  t.by_key.emplace(k, TicketEntry{path, id, copy, now_ns()});
 }
 
 namespace {
@@ -112,12 +122,6 @@ struct DefaultCreds {
 DefaultCreds& defaults() {
   static DefaultCreds* d = new DefaultCreds();
   return *d;
-}
-
-int64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 std::string env(const char* name) {
@@ -149,7 +153,7 @@ DefaultEntry observe() {
 
 bool same(const DefaultEntry& kept, const DefaultEntry& now, int64_t t) {
   FileIdentity id;
-  return t - kept.made < kDefaultCredAgeNs && kept.ccname_env == now.ccname_env &&
+  return t - kept.made < kMaxAgeNs && kept.ccname_env == now.ccname_env &&
          kept.thread_ccname == now.thread_ccname &&
          kept.have_k5identity == now.have_k5identity &&
          (!kept.have_k5identity || kept.k5identity_id == now.k5identity_id) &&

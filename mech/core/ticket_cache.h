@@ -18,7 +18,8 @@
 namespace apx::core {
 
 // A copy (made in `c`) of the ticket last got for `key` from the FILE ccache `cc`, when the
-// file is unchanged and the ticket has not ended; nullptr otherwise.
+// file is unchanged, the ticket has not ended and it was got less than a second ago (a
+// krb5.conf edit is then seen as soon as libkrb5's profile sees it); nullptr otherwise.
 [[nodiscard]] krb5_creds* cached_ticket(krb5_context c, krb5_ccache cc, const std::string& key);
 // Remembers `creds`, just got from (or through) `cc`, for `key`.
 void remember_ticket(krb5_context c, krb5_ccache cc, const std::string& key,
