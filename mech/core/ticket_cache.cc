@@ -145,7 +145,8 @@ const std::string& k5identity_path() {
 // What the reuse of a default credential depends on, as it is now.
 DefaultEntry observe() {
   DefaultEntry e;
-  e.ccname_env = env("KRB5CCNAME");
+  // The default ccache's name, and what the credential's krb5 context was made from.
+  e.ccname_env = env("KRB5CCNAME") + '\n' + env("KRB5_CONFIG") + '\n' + env("KRB5_TRACE");
   e.thread_ccname = thread_ccache_name();
   e.have_k5identity = !k5identity_path().empty() && file_identity(k5identity_path(), e.k5identity_id);
   return e;

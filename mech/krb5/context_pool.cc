@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 
@@ -24,7 +25,10 @@ struct Pool {
   std::mutex mu;
   std::array<Entry, kPoolSize> free{};
   size_t count = 0;
-  std::string config;  // KRB5_CONFIG when the pooled contexts were made
+  // The environment krb5_init_context reads (KRB5_CONFIG, KRB5_TRACE) and its generation:
+  // a context made under another environment is not handed out again.
+  std::string env;
+  uint64_t generation = 0;
 };
 
 Pool& pool() {
@@ -38,21 +42,36 @@ int64_t now_ns() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-std::string config_env() {
-  const char* v = secure_getenv("KRB5_CONFIG");
-  return v != nullptr ? v : "";
+std::string init_env() {
+  std::string out;
+  for (const char* name : {"KRB5_CONFIG", "KRB5_TRACE"}) {
+    const char* v = secure_getenv(name);
+    out += v != nullptr ? v : "";
+    out += '\n';
+  }
+  return out;
+}
+
+// Called with the lock held: a changed environment empties the pool.
+void follow_env(Pool& p, const std::string& env) {
+  if (p.env == env) return;
+  for (size_t i = 0; i < p.count; ++i) krb5_free_context(p.free[i].ctx);
+  p.count = 0;
+  p.env = env;
+  ++p.generation;
 }
 
 }  // namespace
 
-krb5_error_code pooled_context(krb5_context* out, int64_t* born) {
+krb5_error_code pooled_context(krb5_context* out, int64_t* born, uint64_t* generation) {
   Pool& p = pool();
   const int64_t now = now_ns();
-  const std::string config = config_env();
+  const std::string env = init_env();
   {
     std::lock_guard<std::mutex> l(p.mu);
-    // A changed KRB5_CONFIG: the pooled contexts read the old files (flushed on release).
-    while (p.config == config && p.count > 0) {
+    follow_env(p, env);
+    *generation = p.generation;
+    while (p.count > 0) {
       const Entry e = p.free[--p.count];
       if (now - e.born < kMaxAgeNs) {
         *out = e.ctx;
@@ -66,7 +85,7 @@ krb5_error_code pooled_context(krb5_context* out, int64_t* born) {
   return krb5_init_context(out);
 }
 
-void release_context(krb5_context c, int64_t born) {
+void release_context(krb5_context c, int64_t born, uint64_t generation) {
   const int64_t now = now_ns();
   if (now - born >= kMaxAgeNs) {
     krb5_free_context(c);
@@ -77,16 +96,12 @@ void release_context(krb5_context c, int64_t born) {
   (void)krb5_cc_set_default_name(c, nullptr);
   (void)krb5_set_default_tgs_enctypes(c, nullptr);
   krb5_clear_error_message(c);
-  const std::string config = config_env();
+  const std::string env = init_env();
   Pool& p = pool();
   {
     std::lock_guard<std::mutex> l(p.mu);
-    if (p.config != config) {
-      for (size_t i = 0; i < p.count; ++i) krb5_free_context(p.free[i].ctx);
-      p.count = 0;
-      p.config = config;
-    }
-    if (p.count < kPoolSize) {
+    follow_env(p, env);
+    if (generation == p.generation && p.count < kPoolSize) {
       p.free[p.count++] = {c, born};
       return;
     }

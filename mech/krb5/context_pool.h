@@ -13,10 +13,12 @@
 namespace apx::k5 {
 
 // A context with no state left from an earlier owner, else a new one (krb5_init_context's
-// error). `born`: when it was made, to hand back to release_context.
-[[nodiscard]] krb5_error_code pooled_context(krb5_context* out, int64_t* born);
+// error). `born` and `generation`: when and under which environment (KRB5_CONFIG,
+// KRB5_TRACE, read by krb5_init_context) it was made, to hand back to release_context.
+[[nodiscard]] krb5_error_code pooled_context(krb5_context* out, int64_t* born,
+                                             uint64_t* generation);
 // Hands `c` back; it is freed instead when it is too old, the pool is full, or
-// KRB5_CONFIG changed since it was made.
-void release_context(krb5_context c, int64_t born);
+// KRB5_CONFIG or KRB5_TRACE changed since it was made.
+void release_context(krb5_context c, int64_t born, uint64_t generation);
 
 }  // namespace apx::k5
