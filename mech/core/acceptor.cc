@@ -5,6 +5,7 @@
 
 #include "base/trace.h"
 #include "core/context.h"
+#include "core/keytab_cache.h"
 #include "core/oids.h"
 #include "crypto/legacy_keys.h"
 #include "token/ap_req.h"
@@ -173,8 +174,19 @@ Status Context::accept_ap_req(gss_channel_bindings_t cb, std::span<const uint8_t
   krb5_flags ap_options = 0;
   krb5_ticket* ticket = nullptr;
   {
-    auto lock = cred_->lock();
-    code = krb5_rd_req(c, &raw_ac, &in, server.get(), cred_->keytab(), &ap_options, &ticket);
+    // The keytab file's entries as last read (keytab_cache.h); the credential's lock is
+    // held only to look them up, not across krb5_rd_req.
+    std::shared_ptr<const KeytabSnapshot> snap;
+    {
+      auto lock = cred_->lock();
+      snap = keytab_snapshot(c, cred_->keytab());
+    }
+    if (snap != nullptr) {
+      code = krb5_rd_req(c, &raw_ac, &in, server.get(), snap->keytab(), &ap_options, &ticket);
+    } else {
+      auto lock = cred_->lock();
+      code = krb5_rd_req(c, &raw_ac, &in, server.get(), cred_->keytab(), &ap_options, &ticket);
+    }
   }
   if (code != 0) {
     if (options & AP_OPTS_MUTUAL_REQUIRED) token = krb_error_token(code);

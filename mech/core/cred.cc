@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "base/trace.h"
+#include "core/keytab_cache.h"
 
 // Exported by MIT's libkrb5 for its own GSS mechanism, without a public prototype: does a
 // keytab hold a key for a matching (host-based) principal, the host canonicalised as
@@ -154,8 +155,10 @@ Status Cred::acquire_acceptor(const Name* desired, const CredStore& store) {
   if (code != 0) return k5_.error(GSS_S_NO_CRED, code, "Cannot open the keytab");
   keytab_ = k5_.own<_krb5_kt, krb5_kt_close>(raw);
   keytab_name_ = keytab_full_name(k5_, raw);
-  // Safe on every keytab type: libkrb5 assumes content where it cannot walk.
-  code = krb5_kt_have_content(c, raw);
+  // Safe on every keytab type: libkrb5 assumes content where it cannot walk. A file
+  // keytab is judged by its snapshot (keytab_cache.h), which the accepts then use.
+  const auto snap = keytab_snapshot(c, raw);
+  code = snap != nullptr && !snap->empty() ? 0 : krb5_kt_have_content(c, raw);
   if (code != 0)
     return k5_.error_then(GSS_S_NO_CRED, code,
                           "point KRB5_KTNAME at the service's keytab, or add its keys with "

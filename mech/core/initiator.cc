@@ -5,6 +5,7 @@
 #include "base/trace.h"
 #include "core/context.h"
 #include "core/oids.h"
+#include "core/ticket_cache.h"
 #include "crypto/legacy_keys.h"
 #include "token/framing.h"
 #include "token/gss_checksum.h"
@@ -75,6 +76,14 @@ krb5_error_code KRB5_CALLCONV make_checksum(krb5_context c, krb5_auth_context ac
   return 0;
 } catch (const std::bad_alloc&) {
   return ENOMEM;  // no exception may cross libkrb5's C frames
+}
+
+// What a kept service ticket was asked for: client, server and the enctypes allowed.
+std::string ticket_key(const k5::Context& k5, krb5_const_principal client,
+                       krb5_const_principal server, const std::vector<krb5_enctype>& enctypes) {
+  std::string key = k5.unparse(client) + '\n' + k5.unparse(server);
+  for (const krb5_enctype e : enctypes) key += ' ' + std::to_string(e);
+  return key;
 }
 
 }  // namespace
@@ -159,8 +168,17 @@ Status Context::get_service_ticket(k5::CredsPtr& out) {
     in.times.endtime = static_cast<krb5_timestamp>(static_cast<uint32_t>(now) + time_req_);
   }
   if (cred_->impersonator()) return get_proxy_ticket(in, out);
-  krb5_creds* result = nullptr;
+  // The ticket got last time from this unchanged ccache (ticket_cache.h); a time_req
+  // always asks libkrb5.
+  std::string key;
+  if (in.times.endtime == 0) key = ticket_key(k5_, client, server.get(), cred_->allowed_enctypes());
+  krb5_creds* result = key.empty() ? nullptr : cached_ticket(c, cred_->ccache(), key);
+  if (result != nullptr) {
+    out = k5_.own<krb5_creds, krb5_free_creds>(result);
+    return Status::complete();
+  }
   code = krb5_get_credentials(c, 0, cred_->ccache(), &in, &result);
+  if (code == 0 && !key.empty()) remember_ticket(c, cred_->ccache(), key, *result);
   if (code == KRB5KRB_AP_ERR_TKT_EXPIRED) return k5_.error(GSS_S_FAILURE, code, cred_->expiry_text());
   // libkrb5's own words first ("KDC policy rejects request"), as MIT's mechanism shows
   // them and as scripts match them; which ticket apx was getting follows.
@@ -225,10 +243,12 @@ Status Context::get_proxy_ticket(krb5_creds& in, k5::CredsPtr& out) {
 
 Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& token) {
   krb5_context c = k5_.get();
-  // The credential's ccache is read for the ticket and, when delegating, for the TGT.
+  // The credential's ccache is read for the ticket and, when delegating, for the TGT;
+  // other contexts of the credential need not wait for the rest.
   auto lock = cred_->lock();
   k5::CredsPtr creds(nullptr, {c});
   APX_TRY(get_service_ticket(creds));
+  if ((req_flags_ & GSS_C_DELEG_FLAG) == 0) lock.unlock();
   APX_TRY_ASSIGN(Name acceptor, Name::from_principal(k5_, creds->server));
   acceptor_name_ = std::move(acceptor);
   endtime_ = creds->times.endtime;

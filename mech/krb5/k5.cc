@@ -5,22 +5,27 @@
 #include <cerrno>
 
 #include "base/trace.h"
+#include "krb5/context_pool.h"
 
 namespace apx::k5 {
 
 base::Result<Context> Context::create() {
   krb5_context c = nullptr;
-  const krb5_error_code code = krb5_init_context(&c);
+  int64_t born = 0;
+  uint64_t generation = 0;
+  // A released context is reused (context_pool.h): a fresh one per security context
+  // costs a profile re-check and its allocations.
+  const krb5_error_code code = pooled_context(&c, &born, &generation);
   if (code != 0) {
     return base::with_detail(base::Status::failure(static_cast<OM_uint32>(code)),
                              "Cannot initialise Kerberos (krb5.conf unreadable or invalid; "
                              "check KRB5_CONFIG)");
   }
-  return Context(c);
+  return Context(c, born, generation);
 }
 
 Context::~Context() {
-  if (ctx_ != nullptr) krb5_free_context(ctx_);
+  if (ctx_ != nullptr) release_context(ctx_, born_, generation_);
 }
 
 std::string Context::message(krb5_error_code code) const {

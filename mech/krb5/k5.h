@@ -5,6 +5,7 @@
 
 #include <krb5/krb5.h>
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <utility>
@@ -73,7 +74,8 @@ class Data {
 class Context {
  public:
   static base::Result<Context> create();
-  Context(Context&& o) noexcept : ctx_(std::exchange(o.ctx_, nullptr)) {}
+  Context(Context&& o) noexcept
+      : ctx_(std::exchange(o.ctx_, nullptr)), born_(o.born_), generation_(o.generation_) {}
   Context& operator=(Context&&) = delete;
   Context(const Context&) = delete;
   ~Context();
@@ -113,8 +115,11 @@ class Context {
   [[nodiscard]] std::string unparse(krb5_const_principal p) const;
 
  private:
-  explicit Context(krb5_context c) : ctx_(c) {}
+  Context(krb5_context c, int64_t born, uint64_t generation)
+      : ctx_(c), born_(born), generation_(generation) {}
   krb5_context ctx_;
+  int64_t born_ = 0;         // when krb5_init_context made ctx_ (context_pool.h) ...
+  uint64_t generation_ = 0;  // ... and under which environment
 };
 
 }  // namespace apx::k5

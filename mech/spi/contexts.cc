@@ -1,6 +1,7 @@
 // Exported context-establishment calls.
 #include "base/trace.h"
 #include "core/oids.h"
+#include "core/ticket_cache.h"
 #include "spi/abi.h"
 
 using apx::base::Minor;
@@ -30,8 +31,8 @@ OM_uint32 start_initiator(OM_uint32* minor, gss_cred_id_t cred_handle, gss_ctx_i
   if (cred_handle != GSS_C_NO_CREDENTIAL) {
     cred = as_cred(cred_handle)->cred;
   } else {
-    // Resolved by the target in new_initiator.
-    auto def = Cred::acquire(nullptr, GSS_C_INITIATE, apx::core::CredStore{}, false);
+    // Resolved by the target, and reused while nothing it was chosen from changed.
+    auto def = apx::core::default_initiator_cred(*as_name(target));
     if (!def) return report(minor, def.error());
     cred = std::move(*def);
   }

@@ -111,7 +111,8 @@ std::string status_text(OM_uint32 major, OM_uint32 minor, gss_OID mech) {
   return text;
 }
 
-std::string establish(Mech m, gss_name_t target, gss_cred_id_t init_cred, Pair& out) {
+std::string establish(Mech m, gss_name_t target, gss_cred_id_t init_cred, Pair& out,
+                      gss_cred_id_t acc_cred) {
   OM_uint32 minor = 0;
   gss_buffer_desc to_acc = GSS_C_EMPTY_BUFFER, to_init = GSS_C_EMPTY_BUFFER;
   OM_uint32 major = gss_init_sec_context(&minor, init_cred, &out.init, target, mech_oid(m),
@@ -121,7 +122,7 @@ std::string establish(Mech m, gss_name_t target, gss_cred_id_t init_cred, Pair& 
     gss_release_buffer(&minor, &to_acc);
     return "init_sec_context (1): " + status_text(major, minor, mech_oid(m));
   }
-  major = gss_accept_sec_context(&minor, &out.acc, GSS_C_NO_CREDENTIAL, &to_acc,
+  major = gss_accept_sec_context(&minor, &out.acc, acc_cred, &to_acc,
                                  GSS_C_NO_CHANNEL_BINDINGS, nullptr, nullptr, &to_init, nullptr,
                                  nullptr, nullptr);
   gss_release_buffer(&minor, &to_acc);
@@ -136,6 +137,18 @@ std::string establish(Mech m, gss_name_t target, gss_cred_id_t init_cred, Pair& 
   gss_release_buffer(&minor, &to_acc);
   if (major != GSS_S_COMPLETE) return "init_sec_context (2): " + status_text(major, minor, mech_oid(m));
   return {};
+}
+
+gss_cred_id_t bench_cred(Mech m, Enc e, bool acceptor) {
+  if (!acceptor) return limited_initiator_cred(m, e);
+  OM_uint32 minor = 0;
+  gss_OID_set_desc mechs = {1, mech_oid(m)};
+  gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+  OM_uint32 major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
+                                     GSS_C_ACCEPT, &cred, nullptr, nullptr);
+  check(major == GSS_S_COMPLETE, m, e,
+        "gss_acquire_cred (accept): " + status_text(major, minor, mech_oid(m)));
+  return cred;
 }
 
 void release(Pair& p) {

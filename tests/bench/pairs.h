@@ -41,7 +41,12 @@ Pair& pair(Mech m, Enc e);
 
 // One full establishment (init, accept, init with mutual authentication). Returns an
 // empty string on success or the failure as text. Contexts are returned in `out`.
-std::string establish(Mech m, gss_name_t target, gss_cred_id_t init_cred, Pair& out);
+std::string establish(Mech m, gss_name_t target, gss_cred_id_t init_cred, Pair& out,
+                      gss_cred_id_t acc_cred = GSS_C_NO_CREDENTIAL);
+
+// An initiator credential (default ccache) limited to the enctype `e`, or an acceptor
+// credential (default keytab) when `acceptor`; the caller releases it.
+gss_cred_id_t bench_cred(Mech m, Enc e, bool acceptor);
 
 // gss_display_status text of a major/minor pair, for messages.
 std::string status_text(OM_uint32 major, OM_uint32 minor, gss_OID mech);

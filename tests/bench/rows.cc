@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "bench/alloc_count.h"
 #include "bench/limit.h"
+#include "bench/syscall_count.h"
 
 namespace apx::bench {
 namespace {
@@ -170,6 +172,16 @@ void limit_seal(benchmark::State& st, Enc e, size_t n) {
   if (!st.error_occurred() && msg != original) st.SkipWithError("decryption mismatch");
 }
 
+gss_name_t import_target(Enc e) {
+  OM_uint32 minor = 0;
+  const char* text = target_name(e);
+  gss_buffer_desc name_buf = {std::strlen(text), const_cast<char*>(text)};
+  gss_name_t target = GSS_C_NO_NAME;
+  if (gss_import_name(&minor, &name_buf, GSS_C_NT_HOSTBASED_SERVICE, &target) != GSS_S_COMPLETE)
+    throw std::runtime_error(std::string("gss_import_name ") + text);
+  return target;
+}
+
 void limit_mac(benchmark::State& st, Enc e, size_t n) {
   Limit limit(e);
   const std::vector<uint8_t> msg = pattern(n + 16);
@@ -184,20 +196,21 @@ void limit_mac(benchmark::State& st, Enc e, size_t n) {
   bytes(st, n);
 }
 
-// init -> accept -> init (mutual authentication) and both contexts deleted, against
-// sha1@localhost with the default credentials; the service ticket is in the ccache from
-// the pairs' establishment, so the KDC is not involved.
-void establish_row(benchmark::State& st, Mech m) {
+// init -> accept -> init (mutual authentication) and both contexts deleted. sha1: the
+// default credentials on both sides (GSS_C_NO_CREDENTIAL); sha2: an initiator credential
+// limited to aes256-cts-hmac-sha384-192 (else the session key would be the first
+// permitted enctype) and the default acceptor credential. The service ticket is in the
+// ccache from the pairs' establishment, so the KDC is not involved. System calls and heap
+// calls are counted over the whole row.
+void establish_row(benchmark::State& st, Mech m, Enc e) {
   OM_uint32 minor = 0;
-  const char* text = target_name(Enc::sha1);
-  gss_buffer_desc name_buf = {std::strlen(text), const_cast<char*>(text)};
-  gss_name_t target = GSS_C_NO_NAME;
-  OM_uint32 major = gss_import_name(&minor, &name_buf, GSS_C_NT_HOSTBASED_SERVICE, &target);
-  if (major != GSS_S_COMPLETE) return fail(st, m, "gss_import_name", major, minor);
+  gss_name_t target = import_target(e);
+  gss_cred_id_t init_cred = e == Enc::sha1 ? GSS_C_NO_CREDENTIAL : bench_cred(m, e, false);
+  SyscallCount sys;
   HeapCount heap;
   for (auto _ : st) {
     Pair p;
-    std::string error = establish(m, target, GSS_C_NO_CREDENTIAL, p);
+    std::string error = establish(m, target, init_cred, p);
     release(p);
     if (!error.empty()) {
       st.SkipWithError(error.c_str());
@@ -205,7 +218,36 @@ void establish_row(benchmark::State& st, Mech m) {
     }
   }
   heap.report(st);
+  if (sys.available())
+    st.counters["syscalls_per_iter"] =
+        benchmark::Counter(static_cast<double>(sys.read()), benchmark::Counter::kAvgIterations);
+  if (init_cred != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, &init_cred);
   gss_release_name(&minor, &target);
+}
+
+// Credentials shared by the threads of one establish_threads row: made before the row,
+// released after it (main.cc).
+struct SharedCreds {
+  gss_cred_id_t init = GSS_C_NO_CREDENTIAL;
+  gss_cred_id_t acc = GSS_C_NO_CREDENTIAL;
+  gss_name_t target = GSS_C_NO_NAME;
+};
+SharedCreds g_shared[2];
+
+// Contexts per second with 1 or 2 threads establishing at once, all through one initiator
+// credential and one acceptor credential.
+void establish_threads(benchmark::State& st, Mech m) {
+  const SharedCreds& c = g_shared[static_cast<int>(m)];
+  for (auto _ : st) {
+    Pair p;
+    std::string error = establish(m, c.target, c.init, p, c.acc);
+    release(p);
+    if (!error.empty()) {
+      st.SkipWithError(error.c_str());
+      break;
+    }
+  }
+  st.SetItemsProcessed(st.iterations());
 }
 
 std::string row_name(Op op, Mech m, Enc e, size_t n) {
@@ -272,11 +314,27 @@ void register_rows() {
       benchmark::RegisterBenchmark((limit_name(LimitKind::mac) + suffix).c_str(), limit_mac, e, n);
     }
   }
+  for (Enc e : kEncs) {
+    for (Mech m : kMechs) {
+      benchmark::RegisterBenchmark(
+          (std::string("establish/") + mech_name(m) + "/" + enc_name(e)).c_str(), establish_row,
+          m, e)
+          ->UseRealTime()
+          ->MinTime(1.0);
+    }
+  }
   for (Mech m : kMechs) {
-    benchmark::RegisterBenchmark((std::string("establish/") + mech_name(m) + "/sha1").c_str(),
-                                 establish_row, m)
+    SharedCreds& c = g_shared[static_cast<int>(m)];
+    c.target = import_target(Enc::sha1);
+    c.init = bench_cred(m, Enc::sha1, false);
+    c.acc = bench_cred(m, Enc::sha1, true);
+    benchmark::RegisterBenchmark(
+        (std::string("establish_threads/") + mech_name(m) + "/sha1").c_str(), establish_threads,
+        m)
         ->UseRealTime()
-        ->MinTime(1.0);
+        ->MinTime(1.0)
+        ->Threads(1)
+        ->Threads(2);
   }
 }
 

@@ -86,9 +86,16 @@ void SummaryReporter::ReportRuns(const std::vector<Run>& runs) {
       row.frees = it->second.value;
     if (auto it = run.counters.find("faults_per_iter"); it != run.counters.end())
       row.faults = it->second.value;
+    if (auto it = run.counters.find("syscalls_per_iter"); it != run.counters.end())
+      row.syscalls = it->second.value;
+    if (auto it = run.counters.find("items_per_second"); it != run.counters.end())
+      row.per_second = it->second.value;
+    row.cpu_ns = run.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(run.time_unit) * 1e9;
     // With --benchmark_repetitions the fastest repetition is kept.
     // The registered name, without the /real_time or /min_time suffixes.
-    auto [it, fresh] = rows_.try_emplace(run.run_name.function_name, row);
+    std::string key = run.run_name.function_name;
+    if (!run.run_name.threads.empty()) key += "/" + run.run_name.threads;
+    auto [it, fresh] = rows_.try_emplace(key, row);
     if (!fresh && !row.failed && (it->second.failed || row.ns < it->second.ns)) it->second = row;
   }
   ConsoleReporter::ReportRuns(runs);
@@ -187,6 +194,57 @@ std::string single_call_report() {
   return table;
 }
 
+namespace {
+
+double cpu_of(const SummaryReporter::Row& r) { return r.cpu_ns; }
+double sys_of(const SummaryReporter::Row& r) { return r.syscalls; }
+double rate_of(const SummaryReporter::Row& r) { return r.per_second; }
+
+std::string quotient(const SummaryReporter::Row* a, const SummaryReporter::Row* b,
+                     double (*get)(const SummaryReporter::Row&)) {
+  if (a == nullptr || b == nullptr || get(*b) <= 0 || get(*a) < 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", get(*a) / get(*b));
+  return buf;
+}
+
+// Establishment: time (real and CPU), system calls and heap allocations per established
+// context pair, apx beside MIT; then contexts per second with 1 and 2 threads.
+void print_establishment(const SummaryReporter& r) {
+  bool header = false;
+  for (Enc e : kEncs) {
+    const auto* apx = find(r, std::string("establish/apx/") + enc_name(e));
+    const auto* mit = find(r, std::string("establish/MIT/") + enc_name(e));
+    if (apx == nullptr && mit == nullptr) continue;
+    if (!header) {
+      std::printf("\nEstablishment (init, accept, init; mutual; file rcache), per context pair; "
+                  "speed = MIT/apx, sys and al ratios = apx/MIT\n%-5s %10s %10s %6s %10s %10s "
+                  "%6s %7s %7s %5s %7s %7s %5s\n",
+                  "enc", "apx real", "MIT real", "speed", "apx cpu", "MIT cpu", "speed",
+                  "apx sys", "MIT sys", "ratio", "apx al", "MIT al", "ratio");
+      header = true;
+    }
+    std::printf("%-5s %10s %10s %6s %10s %10s %6s %7s %7s %5s %7s %7s %5s\n", enc_name(e),
+                num(apx, ns_of, "%.0f").c_str(), num(mit, ns_of, "%.0f").c_str(),
+                quotient(mit, apx, ns_of).c_str(), num(apx, cpu_of, "%.0f").c_str(),
+                num(mit, cpu_of, "%.0f").c_str(), quotient(mit, apx, cpu_of).c_str(),
+                num(apx, sys_of, "%.1f").c_str(), num(mit, sys_of, "%.1f").c_str(),
+                quotient(apx, mit, sys_of).c_str(), num(apx, allocs_of, "%.0f").c_str(),
+                num(mit, allocs_of, "%.0f").c_str(), quotient(apx, mit, allocs_of).c_str());
+  }
+  const auto* a1 = find(r, "establish_threads/apx/sha1/threads:1");
+  const auto* a2 = find(r, "establish_threads/apx/sha1/threads:2");
+  const auto* m1 = find(r, "establish_threads/MIT/sha1/threads:1");
+  const auto* m2 = find(r, "establish_threads/MIT/sha1/threads:2");
+  if (a1 == nullptr && m1 == nullptr) return;
+  std::printf("Contexts per second, one shared initiator and acceptor credential (sha1):\n"
+              "  apx 1 thread %s, 2 threads %s; MIT 1 thread %s, 2 threads %s\n",
+              num(a1, rate_of, "%.0f").c_str(), num(a2, rate_of, "%.0f").c_str(),
+              num(m1, rate_of, "%.0f").c_str(), num(m2, rate_of, "%.0f").c_str());
+}
+
+}  // namespace
+
 void print_summary(const SummaryReporter& r, const std::string& single_calls) {
   std::printf("\nSummary: ns per operation (CPU time; establishment real time), speed = MIT ns"
               " / apx ns, limit = OpenSSL floor ns / apx ns,\nal = heap allocations and pf = "
@@ -215,17 +273,7 @@ void print_summary(const SummaryReporter& r, const std::string& single_calls) {
       }
     }
   }
-  const auto* apx = find(r, "establish/apx/sha1");
-  const auto* mit = find(r, "establish/MIT/sha1");
-  if (apx != nullptr || mit != nullptr) {
-    std::printf("%-21s %-4s %8s %12s %12s %7s %7s %7s %7s %7s %7s  %s\n", "establish (mutual)",
-                "sha1", "-", num(apx, ns_of, "%.0f").c_str(), num(mit, ns_of, "%.0f").c_str(),
-                ratio(mit, apx).c_str(), "-", num(apx, allocs_of, "%.0f").c_str(),
-                num(mit, allocs_of, "%.0f").c_str(), num(apx, faults_of, "%.0f").c_str(),
-                num(mit, faults_of, "%.0f").c_str(),
-                apx != nullptr && mit != nullptr && apx->ns > mit->ns ? "apx slower than MIT"
-                                                                      : "");
-  }
+  print_establishment(r);
   std::printf("\n%s", single_calls.c_str());
   std::fflush(stdout);
 }

@@ -20,6 +20,9 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   struct Row {
     double ns = 0;  // time per iteration: CPU time, or real time for rows that use it
     double allocs = 0, frees = 0, faults = 0;
+    double cpu_ns = 0;          // CPU time per iteration, whichever time the row is timed in
+    double syscalls = -1;       // per iteration, when counted (establish rows)
+    double per_second = 0;      // items per second (establish_threads rows)
     bool failed = false;
   };
 
