@@ -13,6 +13,7 @@
 #include "core/mit_context_export.h"
 #include "crypto/legacy_keys.h"
 #include "crypto/profile.h"
+#include "token/rfc1964.h"
 
 namespace apx::core {
 
@@ -89,12 +90,10 @@ int32_t cksumtype_of(int32_t enctype) {
 // kg_setup_keys for a DES3 or RC4 key: RFC 1964 §1.2.1 / RFC 4757 §7.1
 // algorithm identifiers, the checksum size, and the key again as enc and seq.
 void fill_legacy(const MitKey& key, MitExportedContext& m) {
-  constexpr int32_t kSgnAlgHmacSha1Des3Kd = 0x0004, kSealAlgDes3Kd = 0x0002;
-  constexpr int32_t kSgnAlgHmacMd5 = 0x0011, kSealAlgMicrosoftRc4 = 0x0010;
   const bool des3 = key.enctype == crypto::kEnctypeDes3CbcSha1;
-  m.signalg = des3 ? kSgnAlgHmacSha1Des3Kd : kSgnAlgHmacMd5;
+  m.signalg = des3 ? token::kSgnAlgHmacSha1Des3Kd : token::kSgnAlgHmacMd5;
   m.cksum_size = des3 ? 20 : 8;
-  m.sealalg = des3 ? kSealAlgDes3Kd : kSealAlgMicrosoftRc4;
+  m.sealalg = des3 ? token::kSealAlgDes3Kd : token::kSealAlgRc4;
   m.enc = {des3 ? ENCTYPE_DES3_CBC_RAW : key.enctype, key.bytes};
   m.seq = m.enc;
 }

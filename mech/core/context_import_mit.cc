@@ -10,6 +10,7 @@
 // optional member MIT may have written (addresses, the authenticator, name attributes) is
 // understood exactly as MIT understands it.
 #include <krb5/krb5.h>
+#include <profile.h>
 
 #include <bit>
 #include <cstdlib>
@@ -92,6 +93,28 @@ struct Cursor {
     return ok = false;
   }
 };
+
+// MIT 1.20's profile_ser_internalize (prof_init.c) copies each profile file name without
+// checking that its length fits in what is left, so the krb5_context part is walked here
+// first, every length checked, before libkrb5 reads it (ser_ctx.c's layout: default realm,
+// TGS enctypes, five integers, then an optional OS context and an optional profile).
+bool k5_context_fits(Cursor c) {
+  int32_t magic = 0, n = 0, v = 0;
+  auto counted = [&c](size_t unit) {
+    int32_t len = 0;
+    if (!c.i32(len) || len < 0 || static_cast<size_t>(len) > c.remain / unit) return false;
+    return c.skip(static_cast<size_t>(len) * unit);
+  };
+  if (!c.i32(magic) || magic != KV5M_CONTEXT || !counted(1) || !counted(4)) return false;
+  for (int i = 0; i < 5; ++i)
+    if (!c.i32(v)) return false;
+  if (c.peek_is(KV5M_OS_CONTEXT) && !c.skip(5 * 4)) return false;
+  if (!c.peek_is(static_cast<int32_t>(PROF_MAGIC_PROFILE))) return true;
+  if (!c.i32(magic) || !c.i32(n) || n < 0) return false;
+  for (int32_t i = 0; i < n; ++i)
+    if (!counted(1)) return false;
+  return true;
+}
 
 // util_seqstate.c's struct, copied from memory in the exporting host's order.
 struct SeqState {
@@ -211,6 +234,7 @@ Result<std::unique_ptr<Context>> Context::import_mit_token(std::span<const uint8
   c.call(key(&seq), true);
   SeqState ss;
   read_seqstate(c, ss);
+  if (!k5_context_fits(c)) return Status::defective_token(Minor::kCtxExportFormat);
   c.call([&](krb5_octet** b, size_t* r) { return k5_internalize_context(&inner, b, r); }, false);
   c.call([&](krb5_octet** b, size_t* r) { return k5_internalize_auth_context(&ac, b, r); },
          false);

@@ -11,6 +11,7 @@
 #include "core/oids.h"
 #include "crypto/profile.h"
 #include "spi/abi.h"
+#include "token/rfc1964.h"
 
 using apx::base::Minor;
 using apx::base::Result;
@@ -64,12 +65,6 @@ Status session_key(const Protection& p, gss_buffer_set_t* out) {
   return add_to_buffer_set(out, std::span<const uint8_t>(oid, n));
 }
 
-// RFC 1964 §1.2.1 and RFC 4757 §7.1 algorithm identifiers, as the lucid context carries them.
-constexpr OM_uint32 kSgnAlgHmacSha1Des3Kd = 0x0004;
-constexpr OM_uint32 kSgnAlgHmacMd5 = 0x0011;
-constexpr OM_uint32 kSealAlgDes3Kd = 0x0002;
-constexpr OM_uint32 kSealAlgMicrosoftRc4 = 0x0010;
-
 bool copy_key(gss_krb5_lucid_key_t& dst, std::span<const uint8_t> key, int32_t enctype) {
   dst.type = static_cast<OM_uint32>(enctype);
   dst.length = static_cast<OM_uint32>(key.size());
@@ -96,8 +91,8 @@ Status lucid(const Context& ctx, const Protection& p, gss_buffer_set_t* out) {
     const int32_t e = p.context_enctype();
     const bool des3 = e == ENCTYPE_DES3_CBC_SHA1 || e == ENCTYPE_DES3_CBC_RAW;
     l->protocol = 0;
-    l->rfc1964_kd.sign_alg = des3 ? kSgnAlgHmacSha1Des3Kd : kSgnAlgHmacMd5;
-    l->rfc1964_kd.seal_alg = des3 ? kSealAlgDes3Kd : kSealAlgMicrosoftRc4;
+    l->rfc1964_kd.sign_alg = des3 ? apx::token::kSgnAlgHmacSha1Des3Kd : apx::token::kSgnAlgHmacMd5;
+    l->rfc1964_kd.seal_alg = des3 ? apx::token::kSealAlgDes3Kd : apx::token::kSealAlgRc4;
     ok = copy_key(l->rfc1964_kd.ctx_key, p.context_key(), des3 ? ENCTYPE_DES3_CBC_RAW : e);
   } else {
     l->protocol = 1;
