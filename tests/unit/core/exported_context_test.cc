@@ -5,12 +5,14 @@
 #include <gssapi/gssapi.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
 
 #include "core/context.h"
 #include "core/exported_context.h"
+#include "core/mit_context_export.h"
 
 namespace apx::core {
 namespace {
@@ -176,6 +178,61 @@ TEST(ExportedContext, VersionOneTokenIsRefused) {
   auto ctx = Context::import_token(v1);
   ASSERT_FALSE(ctx.has_value());
   EXPECT_EQ(ctx.error().major(), GSS_S_DEFECTIVE_TOKEN);
+}
+
+}  // namespace
+}  // namespace apx::core
+
+// ---- MIT's layout (kg_ctx_externalize), read by apx's import ----
+
+namespace apx::core {
+namespace {
+
+// A token in MIT's layout from apx's own encoder, with a profile file name in it.
+std::vector<uint8_t> mit_token(const std::string& profile_file) {
+  static const uint8_t key[32] = {1, 2, 3};
+  static const uint8_t mech[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+  MitExportedContext m;
+  m.initiate = true;
+  m.here = "user@APX.TEST";
+  m.there = "host/localhost@APX.TEST";
+  m.mech_used = mech;
+  m.subkey = {18, key};
+  m.endtime = 2000000000;
+  m.k5.profile_files = {profile_file};
+  auto t = encode_mit_context(m);
+  EXPECT_TRUE(static_cast<bool>(t));
+  return {t->span().begin(), t->span().end()};
+}
+
+TEST(MitLayoutImport, WholeTokenImports) {
+  const auto token = mit_token("/dev/null");
+  ASSERT_TRUE(Context::is_mit_token(token));
+  EXPECT_TRUE(static_cast<bool>(Context::import_token(token)));
+}
+
+// Every cut is refused, the cuts inside the profile file name included (where libkrb5's own
+// reader would run past the end).
+TEST(MitLayoutImport, EveryCutIsRefused) {
+  const auto token = mit_token("/dev/null/a-long-profile-file-name-to-cut-inside");
+  for (size_t n = 4; n < token.size(); ++n) {
+    const std::vector<uint8_t> cut(token.begin(), token.begin() + static_cast<long>(n));
+    EXPECT_FALSE(static_cast<bool>(Context::import_token(cut))) << "cut at " << n;
+  }
+}
+
+// A profile file name whose length claims more than the token holds is refused.
+TEST(MitLayoutImport, ProfileNameLongerThanTokenIsRefused) {
+  const std::string name = "/dev/null/profile";
+  auto token = mit_token(name);
+  const auto at = std::search(token.begin(), token.end(), name.begin(), name.end());
+  ASSERT_NE(at, token.end());
+  for (uint32_t len : {0x7fffffffu, static_cast<uint32_t>(token.size())}) {
+    auto forged = token;
+    const size_t off = static_cast<size_t>(at - token.begin()) - 4;
+    for (int i = 0; i < 4; ++i) forged[off + i] = static_cast<uint8_t>(len >> (24 - 8 * i));
+    EXPECT_FALSE(static_cast<bool>(Context::import_token(forged))) << len;
+  }
 }
 
 }  // namespace
