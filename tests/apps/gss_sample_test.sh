@@ -37,16 +37,31 @@ exchange() {  # RUN SERVICE SERVER_CONF CLIENT_CONF OPTIONS...
     local run=$1 service=$2 sconf=$3 cconf=$4
     shift 4
     local port log="$work/$run.$service$*.server.log" out="$work/$run.$service$*.client.log"
-    port=$(pick_port)
-    env GSS_MECH_CONFIG="$sconf" APX_TRACE="$work/trace.$run.server" \
-        gss-server -once -export -port "$port" -keytab "$D/service.keytab" \
-        "$service@localhost" >"$log" 2>&1 &
-    server_pid=$!
-    # It prints this once it listens (a probe connection would use up its one -once).
-    for _ in $(seq 200); do
-        grep -q '^starting\.\.\.$' "$log" && break
-        kill -0 "$server_pid" 2>/dev/null || fail "gss-server ($run) exited: $(cat "$log")"
-        sleep 0.05
+    local attempt listening=
+    # A port picked free may be taken by a test running alongside before gss-server binds
+    # it: then pick another (up to five times); any other exit is a failure.
+    for attempt in 1 2 3 4 5; do
+        port=$(pick_port)
+        env GSS_MECH_CONFIG="$sconf" APX_TRACE="$work/trace.$run.server" \
+            gss-server -once -export -port "$port" -keytab "$D/service.keytab" \
+            "$service@localhost" >"$log" 2>&1 &
+        server_pid=$!
+        # It prints this once it listens (a probe connection would use up its one -once).
+        for _ in $(seq 200); do
+            if grep -q '^starting\.\.\.$' "$log"; then listening=1; break; fi
+            if ! kill -0 "$server_pid" 2>/dev/null; then
+                grep -q 'Address already in use' "$log" && break
+                fail "gss-server ($run) exited: $(cat "$log")"
+            fi
+            sleep 0.05
+        done
+        [ -z "$listening" ] || break
+        if kill -0 "$server_pid" 2>/dev/null; then
+            kill "$server_pid"
+            fail "gss-server ($run) did not start listening in 10 s: $(cat "$log")"
+        fi
+        wait "$server_pid" 2>/dev/null || true
+        [ "$attempt" -lt 5 ] || fail "gss-server ($run) found no free port: $(cat "$log")"
     done
     local conf="$D/krb5.conf"
     [ "$service" != des3 ] || conf="$work/krb5-des3.conf"

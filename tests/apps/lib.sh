@@ -62,12 +62,13 @@ add_service() {  # PRINCIPAL KEYTAB
     grep -q "added to keytab WRFILE:$2" <<<"$out" || fail "kadmin.local ktadd $1: $out"
 }
 
-# A TCP port nobody listens on at 127.0.0.1 (the daemon still fails cleanly if one
-# takes it meanwhile).
+# A TCP port nobody listens on at 127.0.0.1, below the kernel's ephemeral range
+# (32768 and up) so no outgoing connection holds it; another test running in parallel
+# may still take it first, which is why daemons that bind it are started with a retry.
 pick_port() {
     local p
     for _ in $(seq 100); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((20000 + RANDOM % 12000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0

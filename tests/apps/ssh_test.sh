@@ -105,7 +105,7 @@ ssh-keygen -q -t ed25519 -N '' -C apx-test -f "$work/host_key"
 pick_port() {
     local p
     for _ in $(seq 100); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((20000 + RANDOM % 12000))
         if ! ss -Hlnt "sport = :$p" 2>/dev/null | grep -q .; then
             echo "$p"
             return 0

@@ -80,7 +80,7 @@ start() {  # DIR MIT_SRC
     [ -f "$2/plugins/kdb/test.so" ] || { echo "s4u_realm: no test KDB module in $2" >&2; exit 1; }
     mkdir -p "$d"
     for _ in $(seq 20); do
-        port=$((20000 + RANDOM % 40000))
+        port=$((20000 + RANDOM % 12000))
         write_conf "$d" "$2" "$port"
         export KRB5_CONFIG="$d/krb5.conf" KRB5_KDC_PROFILE="$d/kdc.conf"
         if [ ! -f "$d/service1.keytab" ]; then
