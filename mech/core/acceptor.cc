@@ -220,6 +220,10 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   krb5_ticket* ticket = ticket_.get();
   APX_TRY_ASSIGN(Name client, Name::from_principal(k5_, ticket->enc_part2->client));
   initiator_name_ = std::move(client);
+  // RFC 6680: the client's attributes are those libkrb5's authdata modules read and
+  // verified while krb5_rd_req decrypted the ticket (PAC, auth indicators), as in MIT.
+  APX_TRY_ASSIGN(k5::Authdata attrs, k5::Authdata::take_from(k5_, ac_.get()));
+  initiator_name_->set_attributes(std::move(attrs));
   APX_TRY_ASSIGN(Name server_name, Name::from_principal(k5_, ticket->server));
   acceptor_name_ = std::move(server_name);
   endtime_ = ticket->enc_part2->times.endtime;

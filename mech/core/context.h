@@ -88,6 +88,10 @@ class Context {
   // gsskrb5_extract_authtime_from_sec_context).
   [[nodiscard]] krb5_flags ticket_flags() const { return ticket_flags_; }
   [[nodiscard]] krb5_timestamp authtime() const { return authtime_; }
+  // gsskrb5_extract_authz_data_from_sec_context: the contents of every top-level element
+  // of type `type` in the ticket's and the authenticator's authorization data (acceptor).
+  [[nodiscard]] base::Status authz_data(krb5_authdatatype type,
+                                        std::vector<std::vector<uint8_t>>& out) const;
 
  private:
   // kWantApRep: an initiator waiting for the AP-REP; kWantDceReply: a DCE-style acceptor
@@ -133,6 +137,7 @@ class Context {
   base::Status fill_mit_auth_context(MitExportedContext& m,
                                      std::vector<k5::KeyblockPtr>& held) const;
   base::Status fill_mit_authdata(MitExportedContext& m, AuthdataHold& held) const;
+  base::Status merged_authdata(AuthdataHold& held) const;
   // Called once the context is established: keys and sequence numbers for messages.
   void start_protection();
 

@@ -131,20 +131,39 @@ Status Context::fill_mit_auth_context(MitExportedContext& m,
 
 // accept_sec_context.c: MIT's acceptor keeps the ticket's authorization data merged with
 // the authenticator's (krb5_merge_authdata); its initiator keeps none.
-Status Context::fill_mit_authdata(MitExportedContext& m, AuthdataHold& held) const {
+Status Context::merged_authdata(AuthdataHold& held) const {
+  held.reset();
   if (role_ != Role::kAcceptor || !ticket_ || ticket_->enc_part2 == nullptr)
     return Status::complete();
   krb5_context c = k5_.get();
   krb5_authenticator* auth = nullptr;
   if (ac_) (void)krb5_auth_con_getauthenticator(c, ac_.get(), &auth);
   const auto auth_owned = k5_.own<krb5_authenticator, krb5_free_authenticator>(auth);
+  // MIT's acceptor keeps the ticket's authorization data followed by the authenticator's.
   krb5_authdata** merged = nullptr;
   const krb5_error_code code =
       krb5_merge_authdata(c, ticket_->enc_part2->authorization_data,
                           auth != nullptr ? auth->authorization_data : nullptr, &merged);
   if (code != 0) return k5_.error(GSS_S_FAILURE, code, "Cannot copy the authorization data");
   held = k5_.own<krb5_authdata*, krb5_free_authdata>(merged);
-  for (krb5_authdata** ad = merged; ad != nullptr && *ad != nullptr; ++ad)
+  return Status::complete();
+}
+
+Status Context::authz_data(krb5_authdatatype type,
+                           std::vector<std::vector<uint8_t>>& out) const {
+  out.clear();
+  AuthdataHold held(nullptr, {k5_.get()});
+  APX_TRY(merged_authdata(held));
+  // MIT (inq_context.c) matches the top-level elements only: a PAC is found inside its
+  // AD-IF-RELEVANT container by asking for type 1 and decoding the container.
+  for (krb5_authdata** ad = held.get(); ad != nullptr && *ad != nullptr; ++ad)
+    if ((*ad)->ad_type == type) out.emplace_back((*ad)->contents, (*ad)->contents + (*ad)->length);
+  return Status::complete();
+}
+
+Status Context::fill_mit_authdata(MitExportedContext& m, AuthdataHold& held) const {
+  APX_TRY(merged_authdata(held));
+  for (krb5_authdata** ad = held.get(); ad != nullptr && *ad != nullptr; ++ad)
     m.authdata.push_back({(*ad)->ad_type, {(*ad)->contents, (*ad)->length}});
   return Status::complete();
 }

@@ -180,10 +180,12 @@ Status Context::get_service_ticket(k5::CredsPtr& out) {
   code = krb5_get_credentials(c, 0, cred_->ccache(), &in, &result);
   if (code == 0 && !key.empty()) remember_ticket(c, cred_->ccache(), key, *result);
   if (code == KRB5KRB_AP_ERR_TKT_EXPIRED) return k5_.error(GSS_S_FAILURE, code, cred_->expiry_text());
+  // libkrb5's own words first ("KDC policy rejects request"), as MIT's mechanism shows
+  // them and as scripts match them; which ticket apx was getting follows.
   if (code != 0)
-    return k5_.error(GSS_S_FAILURE, code,
-                     "Cannot get a ticket for " + target_->display() + " as " +
-                         k5_.unparse(client));
+    return base::with_detail(Status(GSS_S_FAILURE, static_cast<OM_uint32>(code)),
+                             k5_.message(code) + " (getting a ticket for " +
+                                 target_->display() + " as " + k5_.unparse(client) + ")");
   out = k5_.own<krb5_creds, krb5_free_creds>(result);
   return Status::complete();
 }

@@ -39,7 +39,7 @@ std::vector<const gss_OID_desc*> mech_attrs(const gss_OID_desc& mech) {
 
 std::vector<const gss_OID_desc*> name_types() {
   return {&kNtUser,       &kNtMachineUid, &kNtStringUid,     &kNtHostbased,      &kNtHostbasedX,
-          &kNtAnonymous,  &kNtExport,     &kNtKrb5Principal, &kNtKrb5PrincipalObject,
+          &kNtAnonymous,  &kNtExport,     &kNtCompositeExport, &kNtKrb5Principal, &kNtKrb5PrincipalObject,
           &kNtKrb5Enterprise};
 }
 

@@ -11,6 +11,7 @@
 
 #include "base/trace.h"
 #include "core/oids.h"
+#include "token/authdata_blob.h"
 #include "token/reader.h"
 #include "token/writer.h"
 
@@ -23,6 +24,7 @@ using base::Status;
 namespace {
 
 constexpr uint16_t kTokExportName = 0x0401;  // RFC 2743 §3.2
+constexpr uint16_t kTokCompositeName = 0x0402;  // RFC 6680 §7.8
 constexpr uint8_t kTagOid = 0x06;
 
 std::string_view as_text(std::span<const uint8_t> b) {
@@ -110,11 +112,15 @@ Result<Name> Name::import_hostbased(std::string_view text) {
 
 Result<Name> Name::import_exported(std::span<const uint8_t> token) {
   // RFC 2743 §3.2: 04 01 | OID length (2, BE) | DER OID | name length (4, BE) | name.
+  // RFC 6680 §7.8 composite form, MIT's layout (naming_exts.c): 04 02 | the same fields |
+  // attributes length (4, BE) | libkrb5's serialized authdata context. MIT's mechanism
+  // takes either TOK_ID under either name type, and so does apx.
   token::Reader r(token);
   uint16_t tok_id = 0, oid_len = 0;
   uint32_t name_len = 0;
-  std::span<const uint8_t> oid_der, name;
-  if (!r.u16be(tok_id) || tok_id != kTokExportName || !r.u16be(oid_len))
+  std::span<const uint8_t> oid_der, name, attrs;
+  if (!r.u16be(tok_id) || (tok_id != kTokExportName && tok_id != kTokCompositeName) ||
+      !r.u16be(oid_len))
     return Status::bad_name(Minor::kNameExportFormat);
   std::span<const uint8_t> oid_tlv;
   if (!r.bytes(oid_len, oid_tlv)) return Status::bad_name(Minor::kNameExportFormat);
@@ -122,10 +128,24 @@ Result<Name> Name::import_exported(std::span<const uint8_t> token) {
   if (!tlv.der_bytes(kTagOid, oid_der) || !tlv.at_end())
     return Status::bad_name(Minor::kNameExportFormat);
   if (token_mech(oid_der) == nullptr) return Status::bad_name(Minor::kNameExportWrongMech);
-  if (!r.u32be(name_len) || !r.bytes(name_len, name) || !r.at_end())
+  if (!r.u32be(name_len) || !r.bytes(name_len, name))
     return Status::bad_name(Minor::kNameExportFormat);
+  uint32_t attrs_len = 0;
+  if (tok_id == kTokCompositeName && (!r.u32be(attrs_len) || !r.bytes(attrs_len, attrs)))
+    return Status::bad_name(Minor::kNameExportFormat);
+  if (!r.at_end()) return Status::bad_name(Minor::kNameExportFormat);
   // MIT copies the name with strncpy: a NUL ends it there too.
-  return import_principal(as_text(without_trailing_nuls(name)), 0);
+  APX_TRY_ASSIGN(Name n, import_principal(as_text(without_trailing_nuls(name)), 0));
+  if (!attrs.empty()) {
+    if (!token::authdata_blob_well_formed(attrs)) return Status::bad_name(Minor::kNameExportFormat);
+    // The blob is libkrb5's own serialization, read by libkrb5 as MIT's mechanism reads it.
+    // It carries the attributes' authenticated marks: a composite name is trusted as
+    // much as the process that exported it (RFC 6680 §7.8).
+    APX_TRY_ASSIGN(k5::Context ctx, k5::Context::create());
+    APX_TRY_ASSIGN(k5::Authdata ad, k5::Authdata::import(ctx, attrs));
+    n.attrs_ = std::move(ad);
+  }
+  return n;
 }
 
 Result<Name> Name::import_principal_object(std::span<const uint8_t> bytes) {
@@ -161,7 +181,8 @@ Result<Name> Name::import(std::span<const uint8_t> bytes, gss_const_OID type) {
     return import_principal(text, 0);
   if (oid_equal(type, kNtHostbased) || oid_equal(type, kNtHostbasedX))
     return import_hostbased(text);
-  if (oid_equal(type, kNtExport)) return import_exported(bytes);
+  if (oid_equal(type, kNtExport) || oid_equal(type, kNtCompositeExport))
+    return import_exported(bytes);
   if (oid_equal(type, kNtKrb5PrincipalObject)) return import_principal_object(bytes);
   if (oid_equal(type, kNtKrb5X509Cert)) return import_certificate(bytes);
   if (oid_equal(type, kNtKrb5Enterprise))
@@ -212,16 +233,36 @@ gss_OID Name::display_type() const {
 }
 
 std::vector<uint8_t> Name::export_token(const gss_OID_desc& mech) const {
+  return export_layout(mech, kTokExportName, {}, false);
+}
+
+Result<std::vector<uint8_t>> Name::export_composite(const k5::Context& ctx,
+                                                    const gss_OID_desc& mech) {
+  std::vector<uint8_t> attrs;
+  if (const krb5_error_code code = attrs_.export_blob(ctx, attrs); code != 0)
+    return ctx.error(GSS_S_FAILURE, code, "Cannot serialize the name's attributes");
+  std::vector<uint8_t> out = export_layout(mech, kTokCompositeName, attrs, true);
+  if (out.empty()) return Status::failure(Minor::kInternal);
+  return out;
+}
+
+std::vector<uint8_t> Name::export_layout(const gss_OID_desc& mech, uint16_t tok_id,
+                                         std::span<const uint8_t> attrs, bool composite) const {
   const auto oid = oid_bytes(mech);
   const size_t oid_tlv = token::der_size(oid.size());
-  std::vector<uint8_t> out(2 + 2 + oid_tlv + 4 + text_.size());
+  const size_t size = 2 + 2 + oid_tlv + 4 + text_.size() + (composite ? 4 + attrs.size() : 0);
+  std::vector<uint8_t> out(size);
   token::Writer w(out);
-  w.u16be(kTokExportName);
+  w.u16be(tok_id);
   w.u16be(static_cast<uint16_t>(oid_tlv));
   w.der_header(kTagOid, oid.size());
   w.bytes(oid);
   w.u32be(static_cast<uint32_t>(text_.size()));
   w.bytes({reinterpret_cast<const uint8_t*>(text_.data()), text_.size()});
+  if (composite) {
+    w.u32be(static_cast<uint32_t>(attrs.size()));
+    w.bytes(attrs);
+  }
   if (!w.done()) out.clear();
   return out;
 }

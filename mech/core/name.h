@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "krb5/authdata.h"
 #include "krb5/k5.h"
 
 namespace apx::core {
@@ -35,6 +36,15 @@ class Name {
   [[nodiscard]] gss_OID display_type() const;
   // RFC 2743 §3.2 exported name (TOK_ID 04 01) carrying `mech`'s OID.
   [[nodiscard]] std::vector<uint8_t> export_token(const gss_OID_desc& mech) const;
+  // RFC 6680 §7.8 composite exported name (TOK_ID 04 02) in MIT's layout: the 04 01 form
+  // followed by a 4-octet length and libkrb5's serialized attributes.
+  [[nodiscard]] base::Result<std::vector<uint8_t>> export_composite(const k5::Context& ctx,
+                                                                    const gss_OID_desc& mech);
+
+  // RFC 6680 attributes: the ticket's authorization data for a name an acceptor made,
+  // those of a composite exported name, or those set with gss_set_name_attribute.
+  [[nodiscard]] k5::Authdata& attributes() { return attrs_; }
+  void set_attributes(k5::Authdata attrs) { attrs_ = std::move(attrs); }
 
   [[nodiscard]] bool equals(const Name& other) const;
   // For an acceptor: does `server` (a ticket's server) satisfy this name? A host-based
@@ -56,6 +66,9 @@ class Name {
   static base::Result<Name> import_hostbased(std::string_view text);
   static base::Result<Name> import_principal(std::string_view text, int parse_flags);
   static base::Result<Name> import_exported(std::span<const uint8_t> token);
+  [[nodiscard]] std::vector<uint8_t> export_layout(const gss_OID_desc& mech, uint16_t tok_id,
+                                                   std::span<const uint8_t> attrs,
+                                                   bool composite) const;
   static base::Result<Name> import_principal_object(std::span<const uint8_t> bytes);
   static base::Result<Name> import_certificate(std::span<const uint8_t> bytes);
 
@@ -67,6 +80,7 @@ class Name {
   bool anonymous_ = false;
   bool enterprise_ = false;
   std::string service_;
+  k5::Authdata attrs_;
   std::vector<uint8_t> cert_;
 };
 

@@ -30,6 +30,7 @@ const gss_OID_desc kNtMachineUid = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x02
 const gss_OID_desc kNtStringUid = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x03", 10);
 const gss_OID_desc kNtAnonymous = oid("\x2b\x06\x01\x05\x06\x03", 6);
 const gss_OID_desc kNtExport = oid("\x2b\x06\x01\x05\x06\x04", 6);
+const gss_OID_desc kNtCompositeExport = oid("\x2b\x06\x01\x05\x06\x06", 6);
 const gss_OID_desc kNtKrb5Principal = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x01", 10);
 const gss_OID_desc kNtKrb5PrincipalObject =
     oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x02", 10);
@@ -50,6 +51,8 @@ const gss_OID_desc kOidFreeLucidContext =
 const gss_OID_desc kOidUseKdcContext = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x08", 11);
 const gss_OID_desc kOidRegisterAcceptorIdentity =
     oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x09", 11);
+const gss_OID_desc kOidExtractAuthzData =
+    oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x0a", 11);
 const gss_OID_desc kOidExtractAuthtime =
     oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x0c", 11);
 const gss_OID_desc kOidSaslSsf = oid("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x0f", 11);
@@ -85,8 +88,8 @@ bool is_static_oid(gss_const_OID o) {
   for (const gss_OID_desc* s :
        {&kMechKrb5, &kMechKrb5Ms, &kMechKrb5Old, &kMechIakerb, &kMechApx, &kInterposer,
         &kNtHostbased, &kNtHostbasedX, &kNtUser, &kNtMachineUid, &kNtStringUid, &kNtAnonymous,
-        &kNtExport, &kNtKrb5Principal, &kNtKrb5PrincipalObject, &kNtKrb5Enterprise,
-        &kNtKrb5X509Cert})
+        &kNtExport, &kNtCompositeExport, &kNtKrb5Principal, &kNtKrb5PrincipalObject,
+        &kNtKrb5Enterprise, &kNtKrb5X509Cert})
     if (o == s) return true;
   return false;
 }
@@ -100,7 +103,7 @@ struct LibraryNameType {
   const gss_OID_desc* ours;
   const char* symbol;
 };
-constexpr std::array<LibraryNameType, 10> kLibraryNameTypes = {{
+constexpr std::array<LibraryNameType, 11> kLibraryNameTypes = {{
     {&kNtHostbased, "GSS_C_NT_HOSTBASED_SERVICE"},
     {&kNtHostbasedX, "GSS_C_NT_HOSTBASED_SERVICE_X"},
     {&kNtUser, "GSS_C_NT_USER_NAME"},
@@ -108,6 +111,7 @@ constexpr std::array<LibraryNameType, 10> kLibraryNameTypes = {{
     {&kNtStringUid, "GSS_C_NT_STRING_UID_NAME"},
     {&kNtAnonymous, "GSS_C_NT_ANONYMOUS"},
     {&kNtExport, "GSS_C_NT_EXPORT_NAME"},
+    {&kNtCompositeExport, "GSS_C_NT_COMPOSITE_EXPORT"},
     {&kNtKrb5Principal, "GSS_KRB5_NT_PRINCIPAL_NAME"},
     {&kNtKrb5PrincipalObject, "gss_nt_krb5_principal"},
     {&kNtKrb5Enterprise, "GSS_KRB5_NT_ENTERPRISE_NAME"},

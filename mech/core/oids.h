@@ -23,6 +23,7 @@ extern const gss_OID_desc kNtMachineUid;   // 1.2.840.113554.1.2.1.2
 extern const gss_OID_desc kNtStringUid;    // 1.2.840.113554.1.2.1.3
 extern const gss_OID_desc kNtAnonymous;    // 1.3.6.1.5.6.3
 extern const gss_OID_desc kNtExport;       // 1.3.6.1.5.6.4
+extern const gss_OID_desc kNtCompositeExport;  // 1.3.6.1.5.6.6 (RFC 6680 §8)
 extern const gss_OID_desc kNtKrb5Principal;   // 1.2.840.113554.1.2.2.1
 extern const gss_OID_desc kNtKrb5PrincipalObject;  // 1.2.840.113554.1.2.2.2 (a krb5_principal)
 extern const gss_OID_desc kNtKrb5Enterprise;  // 1.2.840.113554.1.2.2.6
@@ -39,6 +40,7 @@ extern const gss_OID_desc kOidExportLucidContext;    // .5.6 (+ version)
 extern const gss_OID_desc kOidFreeLucidContext;      // .5.7
 extern const gss_OID_desc kOidUseKdcContext;         // .5.8
 extern const gss_OID_desc kOidRegisterAcceptorIdentity;  // .5.9
+extern const gss_OID_desc kOidExtractAuthzData;      // .5.10 (+ the ad-type as one arc)
 extern const gss_OID_desc kOidExtractAuthtime;       // .5.12
 extern const gss_OID_desc kOidSaslSsf;               // .5.15
 extern const gss_OID_desc kOidCredNoCiFlags;         // 1.2.752.43.13.29

@@ -14,6 +14,20 @@ void clear_buffer(gss_buffer_t b) {
   }
 }
 
+void free_buffer(gss_buffer_t b) {
+  if (b == GSS_C_NO_BUFFER) return;
+  std::free(b->value);
+  clear_buffer(b);
+}
+
+void free_buffer_set(gss_buffer_set_t* set) {
+  if (set == nullptr || *set == GSS_C_NO_BUFFER_SET) return;
+  for (size_t i = 0; i < (*set)->count; ++i) std::free((*set)->elements[i].value);
+  std::free((*set)->elements);
+  std::free(*set);
+  *set = GSS_C_NO_BUFFER_SET;
+}
+
 Status set_buffer(gss_buffer_t out, std::span<const uint8_t> bytes) {
   clear_buffer(out);
   if (out == GSS_C_NO_BUFFER || bytes.empty()) return Status::complete();

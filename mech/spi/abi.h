@@ -46,6 +46,10 @@ inline std::span<const uint8_t> bytes_of(const gss_buffer_t b) {
                                         gss_OID_set* out);
 [[nodiscard]] base::Status add_to_buffer_set(gss_buffer_set_t* set, std::span<const uint8_t> b);
 void clear_buffer(gss_buffer_t b);
+// Frees what set_buffer / add_to_buffer_set allocated (apx must not call the mechglue's
+// gss_release_* from inside the module).
+void free_buffer(gss_buffer_t b);
+void free_buffer_set(gss_buffer_set_t* set);
 // Releases a lucid context made by gss_inquire_sec_context_by_oid (queries.cc).
 void free_lucid(void* lucid);
 

@@ -108,6 +108,31 @@ Status lucid(const Context& ctx, const Protection& p, gss_buffer_set_t* out) {
   return s;
 }
 
+// GSS_KRB5_EXTRACT_AUTHZ_DATA_FROM_SEC_CONTEXT_OID: the prefix .5.10 and one more arc,
+// the ad-type (gsskrb5_extract_authz_data_from_sec_context composes it).
+bool is_authz_request(gss_const_OID oid) {
+  const gss_OID_desc& prefix = apx::core::kOidExtractAuthzData;
+  return oid != GSS_C_NO_OID && oid->length > prefix.length &&
+         std::memcmp(oid->elements, prefix.elements, prefix.length) == 0;
+}
+
+Status authz_data(const Context& ctx, gss_const_OID oid, gss_buffer_set_t* out) {
+  // X.690 §8.19.2: the arc in base 128, high bit set on all but its last octet. MIT's
+  // generic_gss_oid_decompose reads it the same way and refuses ad-type 0 with ENOENT.
+  const auto* p = static_cast<const uint8_t*>(oid->elements);
+  uint64_t arc = 0;
+  for (size_t i = apx::core::kOidExtractAuthzData.length; i < oid->length; ++i) {
+    const bool last = i + 1 == oid->length;
+    if (((p[i] & 0x80) == 0) != last || arc > (INT32_MAX >> 7)) return Status(GSS_S_FAILURE, ENOENT);
+    arc = (arc << 7) | (p[i] & 0x7f);
+  }
+  if (arc == 0) return Status(GSS_S_FAILURE, ENOENT);
+  std::vector<std::vector<uint8_t>> found;
+  APX_TRY(ctx.authz_data(static_cast<krb5_authdatatype>(arc), found));
+  for (const auto& f : found) APX_TRY(add_to_buffer_set(out, f));
+  return Status::complete();
+}
+
 }  // namespace
 
 namespace apx::spi {
@@ -148,6 +173,8 @@ APX_EXPORT OM_uint32 gss_inquire_sec_context_by_oid(OM_uint32* minor, const gss_
       // MIT hands both back in host byte order, the size of the krb5 type.
       const krb5_flags f = ctx->ticket_flags();
       s = add_to_buffer_set(data_set, {reinterpret_cast<const uint8_t*>(&f), sizeof f});
+    } else if (is_authz_request(object)) {
+      s = authz_data(*ctx, object, data_set);
     } else if (apx::core::oid_equal(object, apx::core::kOidExtractAuthtime)) {
       const krb5_timestamp t = ctx->authtime();
       s = add_to_buffer_set(data_set, {reinterpret_cast<const uint8_t*>(&t), sizeof t});

@@ -34,8 +34,13 @@ cleanup_app() {
 
 app_init
 A=$work/apache
-mkdir -p "$A/htdocs" "$A/deleg" "$A/run" "$A/rcache"
+mkdir -p "$A/htdocs/strong" "$A/deleg" "$A/run" "$A/rcache"
 echo "hello from apx" >"$A/htdocs/index.html"
+echo "strong hello" >"$A/htdocs/strong/index.html"
+# strong@REALM needs pre-authentication: kinit with its password goes through SPAKE and
+# its tickets carry the auth indicator "spake" (scripts/realm).
+echo apx-test-strong | kinit -c "FILE:$work/strong.ccache" strong >/dev/null \
+    || fail "kinit strong"
 add_service HTTP/localhost "$A/http.keytab"
 # A user with a password, for HTTP Basic authentication checked by Kerberos.
 out=$(GSS_MECH_CONFIG="$D/empty-mech.conf" kadmin.local -r "$REALM" \
@@ -76,6 +81,19 @@ DirectoryIndex index.html
     Require valid-user
     Header always set X-Remote-User "expr=%{REMOTE_USER}"
 </Location>
+# RFC 6680 name attributes: only a client whose ticket carries the "spake" indicator (how
+# FreeIPA asks for a second factor), the attributes as JSON in a header.
+<Location /strong/>
+    AuthType GSSAPI
+    AuthName "apx"
+    GssapiCredStore keytab:$A/http.keytab
+    GssapiAllowedMech krb5
+    GssapiRequiredNameAttributes "auth-indicators=spake"
+    GssapiNameAttributes json
+    Require valid-user
+    Header always set X-Remote-User "expr=%{REMOTE_USER}"
+    Header always set X-Name-Attributes "expr=%{reqenv:GSS_NAME_ATTRS_JSON}"
+</Location>
 EOF
 }
 
@@ -106,7 +124,7 @@ fetch() {  # NAME MECH_CONF OUT CURL_ARGS...
     [ "${1:-}" != --basic ] || auth=()
     GSS_MECH_CONFIG=$conf APX_TRACE="$work/trace.$name.client" \
         curl -sS "${auth[@]}" --resolve "localhost:$port:127.0.0.1" "$@" \
-        -D "$out.headers" -o "$out" -w '%{http_code}\n' "http://localhost:$port/" \
+        -D "$out.headers" -o "$out" -w '%{http_code}\n' "http://localhost:$port/${FETCH_PATH:-}" \
         >"$out.code" 2>"$out.err" </dev/null || rc=$?
     [ "$rc" -eq 0 ] || fail "$name: curl $*: exit $rc: $(cat "$out.err")"
 }
@@ -168,6 +186,17 @@ scenario() {  # NAME SERVER_MECH_CONF CLIENT_MECH_CONF
     fetch "$name" "$conf" "$o.badpw" --basic -u webuser:not-the-password
     expect_line "$name: basic, wrong password" "$o.badpw.code" "^401$"
 
+    # A location that requires the "spake" auth indicator: user's ticket has none, strong's
+    # has it (and the attributes' JSON names it).
+    FETCH_PATH=strong/ fetch "$name" "$conf" "$o.weak"
+    expect_line "$name: required attribute missing" "$o.weak.code" "^403$"
+    FETCH_PATH=strong/ KRB5CCNAME="FILE:$work/strong.ccache" fetch "$name" "$conf" "$o.strong"
+    expect_line "$name: required attribute" "$o.strong.code" "^200$"
+    expect_line "$name: required attribute" "$o.strong" "^strong hello$"
+    expect_line "$name: required attribute" "$o.strong.headers" $'^X-Remote-User: strong@APX\\.TEST\r$'
+    expect_line "$name: attributes" "$o.strong.headers" '^X-Name-Attributes: .*"auth-indicators"'
+    pass
+
     stop_pid "$httpd_pid" apache2
     httpd_pid=
     expect_line "$name: access log" "$A/access.log" "^127\.0\.0\.1 user@$REALM \"GET / HTTP/1\.1\" 200$"
@@ -175,11 +204,11 @@ scenario() {  # NAME SERVER_MECH_CONF CLIENT_MECH_CONF
     cp "$A/error.log" "$work/error.$name.log"
 
     {
-        for f in noticket ok policy deleg basic badpw; do
+        for f in noticket ok policy deleg basic badpw weak strong; do
             echo "== $f $(cat "$o.$f.code")"
             cat "$o.$f"
             # Dates and tokens differ between runs.
-            grep -E '^(HTTP/|X-Remote-User|WWW-Authenticate)' "$o.$f.headers" \
+            grep -E '^(HTTP/|X-Remote-User|X-Name-Attributes|WWW-Authenticate)' "$o.$f.headers" \
                 | sed -e 's/^\(WWW-Authenticate: Negotiate\) .*/\1 TOKEN/'
         done
         sed -n 's/^Default principal: /klist: /p' "$o.klist"

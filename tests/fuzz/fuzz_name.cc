@@ -1,13 +1,16 @@
 // libFuzzer target: core::Name::import, the input taken as an RFC 2743 §3.2 exported name
-// (GSS_C_NT_EXPORT_NAME) and as the text of a krb5 principal, an enterprise principal and
-// a host-based service name.
+// (GSS_C_NT_EXPORT_NAME), as an RFC 6680 composite exported name (GSS_C_NT_COMPOSITE_EXPORT,
+// whose attribute blob libkrb5 reads) and as the text of a krb5 principal, an enterprise
+// principal and a host-based service name.
 //
 // libkrb5 parses the text forms with the realm and host rules of krb5.conf: the target
 // writes its own small one (realm APX.TEST, no DNS) at start and points KRB5_CONFIG at it.
 //
 // Checked beyond "no crash": every failure is BAD_NAME or BAD_NAMETYPE; every imported
 // name has a krb5_principal and exports to a token that imports again; a principal
-// displays as a text, and exports to a token, that import to an equal name.
+// displays as a text, and exports to a token, that import to an equal name; a composite
+// export imports to an equal name that exports to the same bytes (as t_export_name -c
+// checks for MIT's mechanism).
 #include <gssapi/gssapi.h>
 #include <unistd.h>
 
@@ -78,6 +81,20 @@ void check_export(const Name& n, bool same) {
   }
 }
 
+// As check_export: an enterprise or referral-realm name comes back as an ordinary
+// principal with the same text, so only a plain principal must come back equal.
+void check_composite(Name n, bool same) {
+  static const auto ctx = apx::k5::Context::create();
+  if (!ctx) fail("no krb5_context");
+  const auto token = n.export_composite(*ctx, apx::core::kMechKrb5);
+  if (!token) return;  // libkrb5 could not serialize what it read: an error, not a crash
+  auto again = Name::import(*token, &apx::core::kNtCompositeExport);
+  if (!again) fail("a composite exported name does not import", &n);
+  if (same && !again->equals(n)) fail("a composite exported name imports as another name", &n);
+  const auto token2 = again->export_composite(*ctx, apx::core::kMechKrb5);
+  if (!token2 || *token2 != *token) fail("a composite name exports differently once imported", &n);
+}
+
 void import_as(std::span<const uint8_t> in, const gss_OID_desc& type, const char* type_name,
                bool plain) {
   current_type = type_name;
@@ -94,6 +111,7 @@ void import_as(std::span<const uint8_t> in, const gss_OID_desc& type, const char
     if (!again->equals(*n)) fail("a displayed name imports as another name", &*n);
   }
   check_export(*n, plain);
+  check_composite(*n, plain);
 }
 
 }  // namespace
@@ -115,6 +133,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> in(data, size);
   import_as(in, apx::core::kNtExport, "GSS_C_NT_EXPORT_NAME", false);
+  import_as(in, apx::core::kNtCompositeExport, "GSS_C_NT_COMPOSITE_EXPORT", false);
   import_as(in, apx::core::kNtKrb5Principal, "GSS_KRB5_NT_PRINCIPAL_NAME", true);
   import_as(in, apx::core::kNtKrb5Enterprise, "GSS_KRB5_NT_ENTERPRISE_NAME", false);
   import_as(in, apx::core::kNtHostbased, "GSS_C_NT_HOSTBASED_SERVICE", false);
