@@ -19,6 +19,21 @@ krb5_data as_data(std::span<const uint8_t> b) {
   return d;
 }
 
+// An attribute name for libkrb5, NUL-terminated beyond its length: 1.20's mspac module
+// parses "urn:mspac:<n>" with strtoul and checks that the number ends at a NUL, so a name
+// given with its exact length only would be read past and, by whatever follows it, refused.
+struct AttrName {
+  explicit AttrName(std::span<const uint8_t> b) : text(b.begin(), b.end()) {
+    data.magic = KV5M_DATA;
+    data.data = text.data();
+    data.length = static_cast<unsigned int>(text.size());
+  }
+  AttrName(const AttrName&) = delete;
+  AttrName& operator=(const AttrName&) = delete;
+  std::string text;
+  krb5_data data{};
+};
+
 std::vector<uint8_t> take_bytes(krb5_context c, krb5_data& d) {
   std::vector<uint8_t> out(reinterpret_cast<const uint8_t*>(d.data),
                            reinterpret_cast<const uint8_t*>(d.data) + d.length);
@@ -145,11 +160,11 @@ krb5_error_code Authdata::get(const Context& k5, std::span<const uint8_t> attr, 
   std::lock_guard<std::mutex> hold(*lock_);
   out = AttributeValue{};
   if (krb5_error_code code = ensure(k5); code != 0) return code;
-  const krb5_data a = as_data(attr);
+  const AttrName a(attr);
   krb5_boolean authenticated = FALSE, complete = FALSE;
   krb5_data value{}, display{};
   const krb5_error_code code = krb5_authdata_get_attribute(
-      k5.get(), ad_, &a, &authenticated, &complete, &value, &display, more);
+      k5.get(), ad_, &a.data, &authenticated, &complete, &value, &display, more);
   if (code != 0) return code;
   out.authenticated = authenticated != FALSE;
   out.complete = complete != FALSE;
@@ -162,15 +177,16 @@ krb5_error_code Authdata::set(const Context& k5, bool complete, std::span<const 
                               std::span<const uint8_t> value) {
   std::lock_guard<std::mutex> hold(*lock_);
   if (krb5_error_code code = ensure(k5); code != 0) return code;
-  const krb5_data a = as_data(attr), v = as_data(value);
-  return krb5_authdata_set_attribute(k5.get(), ad_, complete ? TRUE : FALSE, &a, &v);
+  const AttrName a(attr);
+  const krb5_data v = as_data(value);
+  return krb5_authdata_set_attribute(k5.get(), ad_, complete ? TRUE : FALSE, &a.data, &v);
 }
 
 krb5_error_code Authdata::erase(const Context& k5, std::span<const uint8_t> attr) {
   std::lock_guard<std::mutex> hold(*lock_);
   if (krb5_error_code code = ensure(k5); code != 0) return code;
-  const krb5_data a = as_data(attr);
-  return krb5_authdata_delete_attribute(k5.get(), ad_, &a);
+  const AttrName a(attr);
+  return krb5_authdata_delete_attribute(k5.get(), ad_, &a.data);
 }
 
 krb5_error_code Authdata::export_blob(const Context& k5, std::vector<uint8_t>& out) {

@@ -80,7 +80,10 @@ Status make_oid_set(std::span<const gss_OID_desc* const> oids, gss_OID_set* out)
   return Status::complete();
 }
 
-Status add_to_buffer_set(gss_buffer_set_t* set, std::span<const uint8_t> b) {
+namespace {
+
+template <typename Bytes>
+Status add_member(gss_buffer_set_t* set, Bytes b) {
   if (*set == GSS_C_NO_BUFFER_SET) {
     *set = static_cast<gss_buffer_set_t>(std::calloc(1, sizeof(gss_buffer_set_desc)));
     if (*set == nullptr) return Status::no_memory();
@@ -94,6 +97,16 @@ Status add_to_buffer_set(gss_buffer_set_t* set, std::span<const uint8_t> b) {
   APX_TRY(set_buffer(&s->elements[s->count], b));
   ++s->count;
   return Status::complete();
+}
+
+}  // namespace
+
+Status add_to_buffer_set(gss_buffer_set_t* set, std::span<const uint8_t> b) {
+  return add_member(set, b);
+}
+
+Status add_to_buffer_set(gss_buffer_set_t* set, std::string_view text) {
+  return add_member(set, text);
 }
 
 }  // namespace apx::spi

@@ -45,6 +45,9 @@ inline std::span<const uint8_t> bytes_of(const gss_buffer_t b) {
 [[nodiscard]] base::Status make_oid_set(std::span<const gss_OID_desc* const> oids,
                                         gss_OID_set* out);
 [[nodiscard]] base::Status add_to_buffer_set(gss_buffer_set_t* set, std::span<const uint8_t> b);
+// A text member: a terminating NUL beyond `length`, as MIT's mechanism hands out attribute
+// names (libkrb5's urn:mspac:<n> lookup reads up to that NUL).
+[[nodiscard]] base::Status add_to_buffer_set(gss_buffer_set_t* set, std::string_view text);
 void clear_buffer(gss_buffer_t b);
 // Frees what set_buffer / add_to_buffer_set allocated (apx must not call the mechglue's
 // gss_release_* from inside the module).

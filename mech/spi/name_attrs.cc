@@ -53,7 +53,7 @@ APX_EXPORT OM_uint32 gss_inquire_name(OM_uint32* minor, gss_name_t name, int* na
     APX_TRY(name_error(k5, n.attributes().types(k5, types), "Cannot list the name's attributes"));
     if (attrs == nullptr) return Status::complete();
     for (const std::string& t : types) {
-      Status s = add_to_buffer_set(attrs, {reinterpret_cast<const uint8_t*>(t.data()), t.size()});
+      Status s = add_to_buffer_set(attrs, std::string_view(t));
       if (!s.ok()) {
         free_buffer_set(attrs);
         return s;

@@ -223,6 +223,59 @@ TEST(NameAttributes, UnknownAttributeIsUnavailableAsInMit) {
   }
 }
 
+// "urn:mspac:<n>" names a PAC buffer by number (16, the ticket signature MIT 1.20's KDC puts
+// in every service ticket). libkrb5 parses the number with strtoul and wants a NUL after
+// it, so MIT's mechanism reads past the caller's buffer and refuses a name whose next byte
+// in memory is not NUL. apx hands every attribute name out NUL-terminated and
+// gives libkrb5 a terminated copy of every name it is asked for: the name's length decides.
+TEST(NameAttributes, NumberedPacBufferByItsLengthAlone) {
+  Cred icred = initiator_from(Realm::shared().ccache());
+  const std::string followed = "urn:mspac:16x";
+  gss_buffer_desc exact = {followed.size() - 1, const_cast<char*>(followed.data())};
+  std::string values[2];
+  for (gss_OID mech : {&kKrb5Oid, &kApx}) {
+    Accepted acc;
+    establish(mech, icred.h, acc);
+    ASSERT_EQ(acc.major, GSS_S_COMPLETE) << acc.text;
+    OM_uint32 minor;
+    gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+    ASSERT_EQ(gss_inquire_name(&minor, acc.src.h, nullptr, nullptr, &set), GSS_S_COMPLETE);
+    bool listed = false;
+    for (size_t i = 0; i < set->count; ++i) {
+      const auto& e = set->elements[i];
+      // (MIT terminates the numbered names it prints, not all the names it copies.)
+      if (mech == &kApx) {
+        EXPECT_EQ(static_cast<const char*>(e.value)[e.length], '\0') << "member " << i;
+      }
+      listed |= std::string(static_cast<char*>(e.value), e.length) == "urn:mspac:16";
+    }
+    gss_release_buffer_set(&minor, &set);
+    EXPECT_TRUE(listed) << "the KDC's ticket signature buffer is listed";
+    int more = -1, auth = -1, complete = -1;
+    Buffer v, d;
+    const OM_uint32 major =
+        gss_get_name_attribute(&minor, acc.src.h, &exact, &auth, &complete, &v.b, &d.b, &more);
+    if (mech == &kKrb5Oid) {
+      EXPECT_EQ(major, GSS_S_UNAVAILABLE) << "MIT's mechanism reads the 'x' beyond the name";
+      // Asked with a terminated name, MIT gives the buffer: the control value.
+      const std::string whole = "urn:mspac:16";
+      gss_buffer_desc terminated = buf(whole);
+      more = -1;
+      ASSERT_EQ(gss_get_name_attribute(&minor, acc.src.h, &terminated, &auth, &complete, &v.b,
+                                       &d.b, &more),
+                GSS_S_COMPLETE);
+      values[0] = hex(v.b.value, v.b.length);
+    } else {
+      ASSERT_EQ(major, GSS_S_COMPLETE) << minor_text(minor, mech);
+      EXPECT_EQ(auth, 1);
+      EXPECT_EQ(complete, 1);
+      values[1] = hex(v.b.value, v.b.length);
+    }
+  }
+  EXPECT_FALSE(values[0].empty());
+  EXPECT_EQ(values[1], values[0]);
+}
+
 // A service that sets or deletes attributes changes its own copy: a PAC it sets is not
 // authenticated, and a deleted buffer is gone, in apx as in MIT.
 TEST(NameAttributes, SetAndDeleteAsInMit) {
