@@ -11,6 +11,7 @@
 #include "token/ap_req.h"
 #include "token/framing.h"
 #include "token/gss_checksum.h"
+#include "token/iakerb.h"
 
 // MIT exports its replay-cache resolver without a public prototype; gss_acquire_cred_from's
 // "rcache" store key is served through it, as MIT's own mechanism does.
@@ -110,11 +111,22 @@ Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> in
     return out;
   }
   keep_delegated_ = keep_delegated;
-  if (state_ != State::kStart) {
+  if (state_ != State::kStart && state_ != State::kIakerb) {
     out.status = Status::failure(Minor::kCtxAlreadyComplete);
     return out;
   }
-  if (!input.empty() && input[0] == kTagRawApReq) {
+  const bool iakerb_token =
+      token::iakerb_token_body(oid_bytes(kMechIakerb), state_ == State::kStart, input)
+          .has_value();
+  if (iakerb_token) {
+    // IAKERB (iakerb.cc): relay the initiator's KDC request; the AP-REQ comes later.
+    mech_ = &kMechIakerb;
+    out.status = iakerb_relay(state_ == State::kStart, input, out.token);
+    if (out.status.ok()) state_ = State::kIakerb;
+  } else if (state_ == State::kIakerb && (input.empty() || input[0] == kTagRawApReq)) {
+    // After IAKERB only a framed AP-REQ may come (MIT).
+    out.status = Status::defective_token(Minor::kTokenFraming);
+  } else if (!input.empty() && input[0] == kTagRawApReq) {
     // DCE style sends the AP-REQ raw (RFC 4120 §5.5.1 [APPLICATION 14]); the mechglue routes
     // such a token to the krb5 mechanism. Only a DCE-style checksum may come this way.
     mech_ = &kMechKrb5;
@@ -122,7 +134,8 @@ Step Context::accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> in
     out.status = accept_ap_req(cb, input, out.token);
   } else if (auto framed = token::parse_framed(input); !framed) {
     out.status = framed.error();
-  } else if ((mech_ = token_mech(framed->oid)) == nullptr) {
+  } else if ((mech_ = token_mech(framed->oid)) == nullptr ||
+             (state_ == State::kIakerb && mech_ != &kMechIakerb)) {
     out.status = Status::defective_token(Minor::kTokenWrongMech);
   } else if (framed->tok_id != token::kTokApReq) {
     out.status = Status::defective_token(Minor::kTokenWrongTokId);
@@ -233,6 +246,10 @@ Status Context::finish_accept(gss_channel_bindings_t cb, krb5_flags ap_options,
   ticket_flags_ = ticket->enc_part2->flags;
 
   APX_TRY(check_authenticator(cb, ap_options));
+  if (!iakerb_conv_.empty() && !iakerb_verified_)
+    return base::with_detail(Status::bad_mic(Minor::kCksumUnverified),
+                             "IAKERB: the initiator's AP-REQ carries no finished checksum over "
+                             "the tokens this acceptor relayed");
   // Only DCE-style initiators send raw AP-REQs, and only raw (MIT refuses either mix).
   const bool dce = (flags_ & GSS_C_DCE_STYLE) != 0;
   if (dce != raw_ap_req_)
@@ -326,11 +343,12 @@ Status Context::read_gss_checksum(gss_channel_bindings_t cb, std::span<const uin
     APX_TRY(read_delegation(tail.deleg));
     flags_ |= GSS_C_DELEG_FLAG;
   }
-  // draft-ietf-kitten-iakerb §3.1: the finished extension belongs to an IAKERB exchange,
-  // which this context is not (MIT refuses it the same way).
-  if (tail.iakerb_finished)
+  // draft-ietf-kitten-iakerb §3.1: the finished extension belongs to an IAKERB exchange
+  // and must then be there (MIT: BAD_SIG without it); outside one MIT refuses it too.
+  if (tail.iakerb_finished && iakerb_conv_.empty())
     return k5_.error(GSS_S_FAILURE, KRB5KRB_AP_ERR_MSG_TYPE,
                      "The authenticator carries an IAKERB finished extension outside IAKERB");
+  if (tail.iakerb_finished) return verify_iakerb_finished(tail.finished);
   return Status::complete();
 }
 

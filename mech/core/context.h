@@ -60,6 +60,11 @@ class Context {
   Step accept_step(gss_channel_bindings_t cb, std::span<const uint8_t> input,
                    bool keep_delegated);
 
+  // IAKERB: the IAKERB-FINISHED for the conversation so far, keyed with `key` (the
+  // initiator's subkey), for the authenticator checksum; empty outside IAKERB.
+  [[nodiscard]] base::Result<std::vector<uint8_t>> iakerb_finished_for(
+      krb5_context c, const krb5_keyblock& key) const;
+
   [[nodiscard]] Role role() const { return role_; }
   [[nodiscard]] bool established() const { return state_ == State::kEstablished; }
   [[nodiscard]] OM_uint32 flags() const;
@@ -96,10 +101,25 @@ class Context {
  private:
   // kWantApRep: an initiator waiting for the AP-REP; kWantDceReply: a DCE-style acceptor
   // waiting for the initiator's third leg.
-  enum class State { kStart, kWantApRep, kWantDceReply, kEstablished, kFailed };
+  // kIakerb: IAKERB tokens are being exchanged (the initiator's KDC exchange relayed by
+  // the acceptor), before the AP-REQ.
+  enum class State { kStart, kIakerb, kWantApRep, kWantDceReply, kEstablished, kFailed };
+  // The initiator's IAKERB phase (MIT's iakerb_state): initial tickets, the service
+  // ticket, then the AP exchange.
+  enum class IakerbPhase { kAs, kTgs, kApReq };
   Context(k5::Context k5, Role role) : k5_(std::move(k5)), role_(role) {}
 
   base::Status build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& token);
+  // IAKERB (draft-ietf-kitten-iakerb, as MIT's iakerb.c): iakerb.cc.
+  Step iakerb_init_step(gss_channel_bindings_t cb, std::span<const uint8_t> input);
+  base::Status iakerb_first_phase();
+  base::Status iakerb_as_step(std::span<const uint8_t> in, k5::Data& out, k5::Data& realm,
+                              bool& more);
+  base::Status iakerb_tgs_step(std::span<const uint8_t> in, k5::Data& out, k5::Data& realm,
+                               bool& more);
+  base::Status iakerb_relay(bool initial, std::span<const uint8_t> input,
+                            std::vector<uint8_t>& token);
+  base::Status verify_iakerb_finished(std::span<const uint8_t> finished);
   base::Status read_ap_rep(std::span<const uint8_t> body);
   base::Status offer_enctypes(krb5_auth_context ac);
   base::Status read_krb_error(std::span<const uint8_t> body);
@@ -170,6 +190,19 @@ class Context {
   uint64_t recv_seq_ = 0;
   int32_t ap_options_ = 0;
   bool raw_ap_req_ = false;  // acceptor: the AP-REQ came without RFC 2743 framing (DCE style)
+  // IAKERB: every IAKERB token of the exchange, both directions, as sent (the finished
+  // checksum covers them); round trips so far; the initiator's phase and libkrb5 steps;
+  // the echoed cookie; the service ticket the relayed exchange got.
+  std::vector<uint8_t> iakerb_conv_;
+  unsigned iakerb_hops_ = 0;
+  IakerbPhase iakerb_phase_ = IakerbPhase::kAs;
+  std::vector<uint8_t> iakerb_cookie_;
+  bool iakerb_has_cookie_ = false;
+  bool iakerb_verified_ = false;  // acceptor: the finished checksum verified
+  k5::Owned<krb5_get_init_creds_opt, krb5_get_init_creds_opt_free> iakerb_opts_{nullptr, {}};
+  k5::Owned<_krb5_init_creds_context, krb5_init_creds_free> iakerb_icc_{nullptr, {}};
+  k5::Owned<_krb5_tkt_creds_context, krb5_tkt_creds_free> iakerb_tcc_{nullptr, {}};
+  k5::CredsPtr iakerb_ticket_{nullptr, {}};
 };
 
 // RFC 4121 §4.1.1.2: the MD5 hash of the channel bindings, or all zeros for none.

@@ -157,7 +157,8 @@ const gss_OID_desc* read_mech(Cursor& c) {
   const std::span<const uint8_t> body(c.p, static_cast<size_t>(len));
   c.skip(static_cast<size_t>(len));
   if (!c.i32(magic) || magic != KV5M_GSS_OID) return nullptr;
-  for (const gss_OID_desc* m : {&kMechKrb5, &kMechKrb5Ms, &kMechKrb5Old}) {
+  // MIT's IAKERB mechanism exports its inner krb5 context with the IAKERB OID as mech_used.
+  for (const gss_OID_desc* m : {&kMechKrb5, &kMechKrb5Ms, &kMechKrb5Old, &kMechIakerb}) {
     if (m->length == body.size() && std::memcmp(m->elements, body.data(), body.size()) == 0)
       return m;
   }

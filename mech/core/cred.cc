@@ -73,6 +73,11 @@ namespace {
 // MIT's acquire_cred_from: a password is for an initiator with a name and neither a ccache
 // nor a client keytab; "verify" only goes with a password.
 Status check_password_store(const Name* desired, gss_cred_usage_t usage, const CredStore& s) {
+  if (s.verify && s.iakerb)
+    return base::with_detail(Status::failure(Minor::kCredUsageInvalid),
+                             "Credential usage type is unknown: the cred store key \"verify\" "
+                             "cannot be used with IAKERB, whose tickets come later, through "
+                             "the acceptor");
   if (!s.password) {
     if (!s.verify) return Status::complete();
     return base::with_detail(Status::failure(Minor::kCredUsageInvalid),

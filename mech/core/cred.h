@@ -28,6 +28,9 @@ struct CredStore {
   // "verify": the password's tickets are checked against "keytab" (or the default keytab)
   // for this principal (empty: any principal of the keytab), as krb5_verify_init_creds.
   std::optional<std::string> verify;
+  // Acquired for IAKERB alone: initial tickets are not got now but, through the acceptor,
+  // by the first context (MIT's iakerb_mech credentials); the password is kept for it.
+  bool iakerb = false;
 };
 
 class Cred {
@@ -104,6 +107,18 @@ class Cred {
   // for tickets by S4U2Proxy (MS-SFU §3.1.5.2). Also what an acceptor whose credential
   // can initiate hands out when nothing was delegated.
   base::Result<std::shared_ptr<Cred>> compose_proxy(const krb5_creds& evidence);
+  // IAKERB (iakerb.cc): what an initiator relaying its KDC exchange needs. Valid tickets
+  // now (none, or time to refresh: an AS exchange first, as MIT's iakerb_get_initial_state);
+  // the means to get initial tickets; the client; the tickets' end once got.
+  [[nodiscard]] bool has_current_tgt();
+  [[nodiscard]] bool has_any_tgt() const { return expiry_ != 0; }
+  [[nodiscard]] const base::SecretBytes* password() const {
+    return password_ ? &*password_ : nullptr;
+  }
+  [[nodiscard]] krb5_keytab client_keytab() const { return client_keytab_.get(); }
+  [[nodiscard]] krb5_const_principal client() const { return client_.get(); }
+  void set_initial_expiry(krb5_timestamp end) { expiry_ = end; }
+
   // The impersonating service of a proxy credential (krb5_unparse_name text), as MIT's
   // cred->impersonator: set by compose_proxy, or read from a ccache's proxy_impersonator.
   [[nodiscard]] const std::optional<std::string>& impersonator() const { return impersonator_; }
@@ -152,6 +167,7 @@ class Cred {
   krb5_timestamp refresh_time_ = 0;  // the ccache's refresh_time config entry
   bool deferred_ = false;            // default identity not yet chosen
   bool no_ci_flags_ = false;
+  bool iakerb_ = false;  // CredStore::iakerb
   std::vector<krb5_enctype> allowed_;
 };
 

@@ -145,6 +145,7 @@ bool client_matches(const k5::Context& k5, const Name& desired, krb5_const_princ
 
 Status Cred::acquire_initiator(const Name* desired, const CredStore& store, bool resolve_now) {
   if (store.password) password_ = store.password->clone();
+  iakerb_ = store.iakerb;
   APX_TRY(open_initiator_ccache(store));
   open_client_keytab(store);
   if (desired != nullptr) {
@@ -172,7 +173,7 @@ Status Cred::acquire_initiator(const Name* desired, const CredStore& store, bool
     return resolve_now ? resolve(nullptr) : Status::complete();
   }
   Status s = maybe_get_initial(&store);
-  password_.reset();
+  if (!iakerb_) password_.reset();
   APX_TRY(s);
   return finish_initiator();
 }
@@ -400,7 +401,8 @@ Status Cred::use_default_ccache() {
 // MIT's maybe_get_initial_cred: tickets when there are none or it is time to refresh; a
 // failed refresh keeps the tickets there are.
 Status Cred::maybe_get_initial(const CredStore* store) {
-  if (!client_) return Status::complete();
+  // MIT: an IAKERB credential's contexts get the tickets, through the acceptor.
+  if (!client_ || iakerb_) return Status::complete();
   if (expiry_ != 0 && !time_to_refresh()) return Status::complete();
   Status s = get_initial(store);
   if (!s.ok() && expiry_ == 0) return s;
@@ -476,6 +478,11 @@ krb5_error_code Cred::verify_initial(krb5_creds& creds, const CredStore& store) 
 
 // MIT's kg_cred_time_to_refresh: at refresh_time, or when the tickets end within 30
 // seconds (even tickets got by kinit); a retry is noted 30 seconds on.
+bool Cred::has_current_tgt() {
+  auto guard = lock();
+  return expiry_ != 0 && !time_to_refresh();
+}
+
 bool Cred::time_to_refresh() {
   krb5_timestamp now = 0;
   if (krb5_timeofday(k5_.get(), &now) != 0) return false;

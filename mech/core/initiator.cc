@@ -42,6 +42,9 @@ struct ChecksumInput {
   // checksums it made itself; MIT's mechanism keeps and frees its own buffer likewise).
   std::vector<uint8_t> body;
   krb5_data out{};
+  // IAKERB: the context, whose conversation the finished checksum covers (nullptr outside).
+  const Context* iakerb = nullptr;
+  Status finished_status;
 };
 
 // A forwarded TGT as a KRB-CRED encrypted in the auth context's key, as MIT sends it.
@@ -67,7 +70,21 @@ krb5_error_code KRB5_CALLCONV make_checksum(krb5_context c, krb5_auth_context ac
     deleg = forward_tgt(c, ac, *in);
     if (deleg.empty()) in->flags &= ~static_cast<uint32_t>(GSS_C_DELEG_FLAG);
   }
-  in->body = token::build_gss_checksum(in->bnd, in->flags, deleg);
+  std::vector<uint8_t> finished;
+  if (in->iakerb != nullptr) {
+    // draft-ietf-kitten-iakerb §3.1: keyed with the initiator's subkey, made just now.
+    krb5_keyblock* key = nullptr;
+    krb5_error_code code = krb5_auth_con_getsendsubkey(c, ac, &key);
+    if (code != 0 || key == nullptr) return code != 0 ? code : KRB5KDC_ERR_NULL_KEY;
+    auto made = in->iakerb->iakerb_finished_for(c, *key);
+    krb5_free_keyblock(c, key);
+    if (!made) {
+      in->finished_status = made.error();
+      return KRB5KRB_ERR_GENERIC;
+    }
+    finished = std::move(*made);
+  }
+  in->body = token::build_gss_checksum(in->bnd, in->flags, deleg, finished);
   if (in->body.empty()) return KRB5KRB_ERR_GENERIC;
   in->out.magic = KV5M_DATA;
   in->out.data = reinterpret_cast<char*>(in->body.data());
@@ -108,7 +125,9 @@ Result<std::unique_ptr<Context>> Context::new_initiator(std::shared_ptr<Cred> cr
 
 Step Context::init_step(gss_channel_bindings_t cb, std::span<const uint8_t> input) {
   Step out;
-  if (state_ == State::kStart) {
+  if (mech_ == &kMechIakerb && (state_ == State::kStart || state_ == State::kIakerb)) {
+    out = iakerb_init_step(cb, input);
+  } else if (state_ == State::kStart) {
     if (!input.empty()) {
       out.status = Status::defective_token(Minor::kTokenUnexpected);
     } else {
@@ -247,7 +266,11 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   // other contexts of the credential need not wait for the rest.
   auto lock = cred_->lock();
   k5::CredsPtr creds(nullptr, {c});
-  APX_TRY(get_service_ticket(creds));
+  if (iakerb_ticket_) {
+    creds = std::move(iakerb_ticket_);  // got through the acceptor (iakerb.cc)
+  } else {
+    APX_TRY(get_service_ticket(creds));
+  }
   if ((req_flags_ & GSS_C_DELEG_FLAG) == 0) lock.unlock();
   APX_TRY_ASSIGN(Name acceptor, Name::from_principal(k5_, creds->server));
   acceptor_name_ = std::move(acceptor);
@@ -269,6 +292,7 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   ck.ccache = cred_->ccache();
   ck.client = creds->client;
   ck.server = creds->server;
+  if (!iakerb_conv_.empty()) ck.iakerb = this;
 
   krb5_auth_context raw_ac = nullptr;
   krb5_error_code code = krb5_auth_con_init(c, &raw_ac);
@@ -290,6 +314,7 @@ Status Context::build_ap_req(gss_channel_bindings_t cb, std::vector<uint8_t>& to
   code = krb5_mk_req_extended(c, &raw_ac, ap_options_, nullptr, creds.get(), ap_req.get());
   (void)krb5_auth_con_set_checksum_func(c, raw_ac, nullptr, nullptr);
   flags_ = ck.flags;  // without DELEG if the TGT could not be forwarded
+  if (!ck.finished_status.ok()) return ck.finished_status;
   if (code != 0)
     return k5_.error(GSS_S_FAILURE, code, "Cannot build the AP-REQ for " + target_->display());
 

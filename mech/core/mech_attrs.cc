@@ -12,6 +12,7 @@ const gss_OID_desc kMaNotDfltMech = APX_MA("\x08");
 const gss_OID_desc kMaItokFramed = APX_MA("\x09");
 const gss_OID_desc kMaAuthInit = APX_MA("\x0a");
 const gss_OID_desc kMaAuthTarg = APX_MA("\x0b");
+const gss_OID_desc kMaAuthInitInit = APX_MA("\x0c");
 const gss_OID_desc kMaDelegCred = APX_MA("\x10");
 const gss_OID_desc kMaIntegProt = APX_MA("\x11");
 const gss_OID_desc kMaConfProt = APX_MA("\x12");
@@ -30,6 +31,12 @@ std::vector<const gss_OID_desc*> mech_attrs(const gss_OID_desc& mech) {
       &kMaMechConcrete, &kMaItokFramed, &kMaAuthInit,  &kMaAuthTarg,   &kMaDelegCred,
       &kMaIntegProt,    &kMaConfProt,   &kMaMic,       &kMaWrap,       &kMaProtReady,
       &kMaReplayDet,    &kMaOosDet,     &kMaCbindings, &kMaCtxTrans};
+  // IAKERB gets the initiator's tickets itself, and (as in MIT) is never a default: SPNEGO
+  // leaves it out unless asked for by name.
+  if (&mech == &kMechIakerb) {
+    out.push_back(&kMaAuthInitInit);
+    out.push_back(&kMaNotDfltMech);
+  }
   if (&mech == &kMechKrb5Ms || &mech == &kMechKrb5Old) {
     out.push_back(&kMaDeprecated);
     out.push_back(&kMaNotDfltMech);

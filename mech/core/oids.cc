@@ -68,7 +68,7 @@ bool oid_equal(gss_const_OID a, const gss_OID_desc& b) {
 }
 
 const gss_OID_desc* token_mech(std::span<const uint8_t> der) {
-  for (const gss_OID_desc* m : {&kMechKrb5, &kMechKrb5Ms, &kMechKrb5Old, &kMechApx}) {
+  for (const gss_OID_desc* m : {&kMechKrb5, &kMechKrb5Ms, &kMechKrb5Old, &kMechIakerb, &kMechApx}) {
     const auto b = oid_bytes(*m);
     if (std::equal(der.begin(), der.end(), b.begin(), b.end())) return m;
   }

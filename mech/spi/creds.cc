@@ -60,6 +60,7 @@ OM_uint32 acquire(OM_uint32* minor, gss_name_t desired, gss_OID_set mechs,
   if (time_rec != nullptr) *time_rec = 0;
   const gss_OID_desc* mech = pick_mech(mechs);
   if (mech == nullptr) return report(minor, Status::bad_mech(Minor::kCredMechUnsupported));
+  cs.iakerb = mech == &apx::core::kMechIakerb;
   // MIT resolves a default initiator's ccache now only when asked for its lifetime.
   auto cred = Cred::acquire(as_name(desired), usage, cs, time_rec != nullptr);
   if (!cred) return report(minor, cred.error());

@@ -117,10 +117,10 @@ APX_EXPORT gss_OID_set gss_mech_interposer(gss_OID mech_type) {
   try {
     if (!apx::core::oid_equal(mech_type, apx::core::kInterposer)) return GSS_C_NO_OID_SET;
     const gss_OID_desc* taken[] = {&apx::core::kMechKrb5, &apx::core::kMechKrb5Ms,
-                                   &apx::core::kMechKrb5Old};
+                                   &apx::core::kMechKrb5Old, &apx::core::kMechIakerb};
     gss_OID_set out = GSS_C_NO_OID_SET;
     if (!make_oid_set(taken, &out).ok()) return GSS_C_NO_OID_SET;
-    apx::base::trace("interposer: serving krb5, krb5 (Microsoft) and old krb5 OIDs");
+    apx::base::trace("interposer: serving krb5, krb5 (Microsoft), old krb5 and IAKERB OIDs");
     return out;
   } catch (...) {
     return GSS_C_NO_OID_SET;

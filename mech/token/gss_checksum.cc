@@ -52,14 +52,21 @@ base::Result<GssChecksumTail> parse_gss_checksum_tail(uint32_t flags,
     std::span<const uint8_t> data;
     if (!r.u32be(type) || !r.u32be(length) || !r.bytes(length, data))
       return Status::failure(Minor::kCksumExtension);
-    if (type == kExtIakerbFinished) out.iakerb_finished = true;
+    // MIT keeps the last of a repeated type; so does apx.
+    if (type == kExtIakerbFinished) {
+      out.iakerb_finished = true;
+      out.finished = data;
+    }
   }
   return out;
 }
 
 std::vector<uint8_t> build_gss_checksum(std::span<const uint8_t, kBindingHashSize> bnd,
-                                        uint32_t flags, std::span<const uint8_t> deleg) {
-  const size_t size = kGssChecksumHeadSize + (deleg.empty() ? 0 : 4 + deleg.size());
+                                        uint32_t flags, std::span<const uint8_t> deleg,
+                                        std::span<const uint8_t> finished) {
+  const size_t size = kGssChecksumHeadSize + (deleg.empty() ? 0 : 4 + deleg.size()) +
+                      (finished.empty() ? 0 : 8 + finished.size());
+  if (finished.size() > 0xffffffffu) return {};
   std::vector<uint8_t> out(size);
   Writer w(out);
   w.u32le(kBindingHashSize);
@@ -69,6 +76,11 @@ std::vector<uint8_t> build_gss_checksum(std::span<const uint8_t, kBindingHashSiz
     w.u16le(kDlgOptKrbCred);
     w.u16le(static_cast<uint16_t>(deleg.size()));
     w.bytes(deleg);
+  }
+  if (!finished.empty()) {
+    w.u32be(kExtIakerbFinished);
+    w.u32be(static_cast<uint32_t>(finished.size()));
+    w.bytes(finished);
   }
   if (!w.done()) out.clear();
   return out;

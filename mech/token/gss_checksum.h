@@ -37,6 +37,7 @@ struct GssChecksumTail {
   std::span<const uint8_t> deleg;  // KRB-CRED (borrowed)
   std::span<const uint8_t> exts;   // the whole, well-formed extension area (borrowed)
   bool iakerb_finished = false;    // an extension of type kExtIakerbFinished is present
+  std::span<const uint8_t> finished;  // its data: an IAKERB-FINISHED (borrowed)
 };
 
 // Fewer than 24 octets: GSS_S_BAD_BINDINGS (MIT's major for it); Lgth other than 16:
@@ -51,8 +52,9 @@ struct GssChecksumTail {
                                                                     std::span<const uint8_t> rest);
 
 // `deleg` empty: no delegation field is written (and the DELEG flag must be clear).
+// `finished` (an IAKERB-FINISHED) non-empty: written as the extension of type 1.
 [[nodiscard]] std::vector<uint8_t> build_gss_checksum(
     std::span<const uint8_t, kBindingHashSize> bnd, uint32_t flags,
-    std::span<const uint8_t> deleg);
+    std::span<const uint8_t> deleg, std::span<const uint8_t> finished = {});
 
 }  // namespace apx::token

@@ -54,4 +54,26 @@ struct IakerbMessage {
     std::span<const uint8_t> realm, std::optional<std::span<const uint8_t>> cookie,
     std::span<const uint8_t> kdc_message);
 
+// The IAKERB context token for `body`: the initiator's first framed as RFC 2743 §3.1 with
+// `oid` (the IAKERB OID's DER contents), every later one in either direction the TOK_ID
+// alone, then the body (MIT's iakerb_make_token).
+[[nodiscard]] std::vector<uint8_t> build_iakerb_token(std::span<const uint8_t> oid, bool initial,
+                                                      std::span<const uint8_t> body);
+
+// Is `token` an IAKERB proxy token? Framed with `oid` and TOK_ID 05 01, or (when
+// `initial` is false) TOK_ID 05 01 alone. Returns the body, or nullopt.
+[[nodiscard]] std::optional<std::span<const uint8_t>> iakerb_token_body(
+    std::span<const uint8_t> oid, bool initial, std::span<const uint8_t> token);
+
+// IAKERB-FINISHED ::= SEQUENCE { iakerb-checksum [1] Checksum, ... } (MIT's
+// asn1_k_encode.c; the draft's §3.1), Checksum as RFC 4120 §5.2.9: the initiator's proof,
+// in the authenticator checksum's extension of type 1, that it saw the same conversation.
+struct IakerbFinished {
+  int32_t cksumtype = 0;
+  std::span<const uint8_t> checksum;  // borrowed
+};
+[[nodiscard]] base::Result<IakerbFinished> parse_iakerb_finished(std::span<const uint8_t> der);
+[[nodiscard]] std::vector<uint8_t> build_iakerb_finished(int32_t cksumtype,
+                                                         std::span<const uint8_t> checksum);
+
 }  // namespace apx::token
