@@ -304,12 +304,22 @@ Status Context::iakerb_relay(bool initial, std::span<const uint8_t> input,
     // The initiator learns why from a KRB-ERROR in the reply, as from MIT.
     base::trace("accept_sec_context: IAKERB: no KDC of %s %s", where.c_str(),
                 code == KRB5_KDC_UNREACH ? "answered" : "is known");
+    // RFC 4120 §5.9.1 requires the server name and time: the realm's TGS, now (MIT's own
+    // acceptor leaves them out, and libkrb5 then cannot encode the error).
     krb5_error err{};
     err.magic = KV5M_ERROR;
     err.error = code == KRB5_KDC_UNREACH ? kErrIakerbKdcNoResponse : kErrIakerbKdcNotFound;
+    (void)krb5_us_timeofday(c, &err.stime, &err.susec);
+    krb5_principal tgs = nullptr;
+    code = krb5_build_principal_ext(c, &tgs, realm.length, realm.data, KRB5_TGS_NAME_SIZE,
+                                    KRB5_TGS_NAME, realm.length, realm.data, 0);
     krb5_free_data_contents(c, reply.get());
     *reply.get() = krb5_data{};
-    code = krb5_mk_error(c, &err, reply.get());
+    if (code == 0) {
+      err.server = tgs;
+      code = krb5_mk_error(c, &err, reply.get());
+      krb5_free_principal(c, tgs);
+    }
   }
   if (code != 0)
     return k5_.error(GSS_S_FAILURE, code, "IAKERB: cannot relay the initiator's request to "

@@ -1,5 +1,5 @@
 // libFuzzer target: IAKERB proxy message bodies (draft-ietf-kitten-iakerb §3, MIT's
-// iakerb.c layout). The input is taken as a framed context token (parse_framed; with
+// iakerb.c layout), the tokens around them and IAKERB-FINISHED. The input is taken as a framed context token (parse_framed; with
 // TOK_ID 05 01 its body goes to parse_iakerb_body) and, separately, as a body.
 //
 // Checked beyond "no crash": every failure is GSS_S_DEFECTIVE_TOKEN; spans handed back lie
@@ -65,6 +65,38 @@ void check_body(std::span<const uint8_t> body) {
   }
 }
 
+// IAKERB-FINISHED (the authenticator checksum's extension): a value that parses is
+// rebuilt into one that parses to the same fields, octet for octet when it had no
+// extension fields.
+void check_finished(std::span<const uint8_t> in) {
+  const auto f = tok::parse_iakerb_finished(in);
+  if (!f) {
+    if (f.error().major() != GSS_S_DEFECTIVE_TOKEN) fail("finished: major other than DEFECTIVE_TOKEN");
+    return;
+  }
+  if (!inside(f->checksum, in)) fail("finished: a span outside the input");
+  const std::vector<uint8_t> again = tok::build_iakerb_finished(f->cksumtype, f->checksum);
+  const auto f2 = tok::parse_iakerb_finished(again);
+  if (!f2 || f2->cksumtype != f->cksumtype || !same(f2->checksum, f->checksum))
+    fail("finished: the rebuilt value parses to other fields");
+  if (again.size() == in.size() && !same(again, in)) fail("finished: not rebuilt octet for octet");
+}
+
+// The token classifier the acceptor and initiator use: a body handed back is the input's
+// tail, and a token it accepts as later (unframed) starts with TOK_ID 05 01.
+void check_token(std::span<const uint8_t> in) {
+  static const uint8_t oid[] = {0x2b, 0x06, 0x01, 0x05, 0x02, 0x05};
+  for (const bool initial : {true, false}) {
+    const auto body = tok::iakerb_token_body(oid, initial, in);
+    if (!body) continue;
+    if (!inside(*body, in) || (!body->empty() && body->data() + body->size() != in.data() + in.size()))
+      fail("token: the body is not the input's tail");
+    if (in[0] != 0x60 && (initial || in.size() < 2 || in[0] != 0x05 || in[1] != 0x01))
+      fail("token: an unframed token taken where it may not be");
+    check_body(*body);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -72,5 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto f = tok::parse_framed(in);
   if (f && f->tok_id == tok::kTokIakerbProxy) check_body(f->body);
   check_body(in);
+  check_finished(in);
+  check_token(in);
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <gssapi/gssapi.h>
 #include <gtest/gtest.h>
+#include <krb5/krb5.h>
 
 #include <fstream>
 #include <iterator>
@@ -98,6 +99,92 @@ TEST(Iakerb, RefusesHostileBodies) {
   // Indefinite and non-minimal lengths (strict DER).
   expect_defective(hex("3080a10304015200006a00"));
   expect_defective(hex("308105a1030401526a00"));
+}
+
+}  // namespace
+}  // namespace apx::token
+
+// libkrb5's own IAKERB-FINISHED encoder (exported, symbol version krb5_3_MIT; declared only
+// in MIT's private k5-int.h): the known answer for apx's.
+struct MitIakerbFinished {
+  krb5_checksum checksum;
+};
+extern "C" krb5_error_code encode_krb5_iakerb_finished(const MitIakerbFinished*, krb5_data**);
+
+namespace apx::token {
+namespace {
+
+using test::hex;
+
+TEST(IakerbFinished, EncodesAsLibkrb5) {
+  std::vector<uint8_t> sum(12);
+  for (size_t i = 0; i < sum.size(); ++i) sum[i] = static_cast<uint8_t>(i + 1);
+  // hmac-sha1-96-aes256, hmac-sha384-192-aes256, RC4's negative HMAC-MD5, the extremes.
+  for (const int32_t type : {16, 20, -138, 0, 127, 128, -1, 0x7fffffff, INT32_MIN}) {
+    MitIakerbFinished f{};
+    f.checksum.magic = KV5M_CHECKSUM;
+    f.checksum.checksum_type = type;
+    f.checksum.length = static_cast<unsigned int>(sum.size());
+    f.checksum.contents = sum.data();
+    krb5_data* mit = nullptr;
+    ASSERT_EQ(encode_krb5_iakerb_finished(&f, &mit), 0);
+    const std::vector<uint8_t> want(mit->data, mit->data + mit->length);
+    krb5_free_data(nullptr, mit);
+    const std::vector<uint8_t> ours = build_iakerb_finished(type, sum);
+    EXPECT_EQ(ours, want) << type;
+    auto back = parse_iakerb_finished(ours);
+    ASSERT_TRUE(back.has_value()) << type;
+    EXPECT_EQ(back->cksumtype, type);
+    EXPECT_EQ(std::vector<uint8_t>(back->checksum.begin(), back->checksum.end()), sum);
+  }
+  // RFC 4120 Checksum inside [1], inside a SEQUENCE: the layout, by hand, for type 16.
+  EXPECT_EQ(build_iakerb_finished(16, sum),
+            hex("3019a1173015a003020110a10e040c0102030405060708090a0b0c"));
+}
+
+TEST(IakerbFinished, RefusesWhatIsNotOne) {
+  const std::vector<uint8_t> good = hex("3019a1173015a003020110a10e040c0102030405060708090a0b0c");
+  for (size_t n = 0; n < good.size(); ++n) {
+    auto r = parse_iakerb_finished(std::span(good).first(n));
+    ASSERT_FALSE(r.has_value()) << n;
+    EXPECT_EQ(r.error().major(), static_cast<OM_uint32>(GSS_S_DEFECTIVE_TOKEN));
+  }
+  std::vector<uint8_t> trailing = good;
+  trailing.push_back(0);
+  EXPECT_FALSE(parse_iakerb_finished(trailing).has_value());
+  // A non-minimal INTEGER (02 02 00 10), and one of five octets (beyond Int32).
+  EXPECT_FALSE(parse_iakerb_finished(
+                   hex("301aa1183016a00402020010a10e040c0102030405060708090a0b0c"))
+                   .has_value());
+  EXPECT_FALSE(parse_iakerb_finished(
+                   hex("301da11b3019a00702050100000000a10e040c0102030405060708090a0b0c"))
+                   .has_value());
+  // A later field of the extensible SEQUENCE is skipped, as libkrb5 skips it.
+  auto ext = parse_iakerb_finished(
+      hex("301da1173015a003020110a10e040c0102030405060708090a0b0ca2020500"));
+  ASSERT_TRUE(ext.has_value());
+  EXPECT_EQ(ext->cksumtype, 16);
+}
+
+TEST(IakerbToken, FirstFramedLaterBare) {
+  const std::vector<uint8_t> oid = hex("2b0601050205");
+  const std::vector<uint8_t> body = hex("300ca10a0408415058 2e54455354 7e00");
+  const auto first = build_iakerb_token(oid, true, body);
+  const auto later = build_iakerb_token(oid, false, body);
+  EXPECT_EQ(later, hex("0501300ca10a04084150582e544553547e00"));
+  auto framed = parse_framed(first);
+  ASSERT_TRUE(framed.has_value());
+  EXPECT_EQ(framed->tok_id, kTokIakerbProxy);
+  // Taken back: framed always, bare only after the first token; another OID or TOK_ID never.
+  ASSERT_TRUE(iakerb_token_body(oid, true, first).has_value());
+  EXPECT_TRUE(iakerb_token_body(oid, false, first).has_value());
+  EXPECT_FALSE(iakerb_token_body(oid, true, later).has_value());
+  ASSERT_TRUE(iakerb_token_body(oid, false, later).has_value());
+  EXPECT_EQ(iakerb_token_body(oid, false, later)->size(), body.size());
+  EXPECT_FALSE(iakerb_token_body(hex("2a864886f712010202"), false, first).has_value());
+  EXPECT_FALSE(iakerb_token_body(oid, false, build_framed(oid, kTokApReq, body)).has_value());
+  EXPECT_FALSE(iakerb_token_body(oid, false, hex("05")).has_value());
+  EXPECT_FALSE(iakerb_token_body(oid, false, {}).has_value());
 }
 
 }  // namespace
