@@ -9,6 +9,11 @@ OM_uint32 Context::flags() const {
   // As MIT 1.20 reports them: TRANS always; PROT_READY only from an established acceptor
   // that answered with an AP-REP (MIT's initiator never reports it, nor a DCE-style
   // acceptor, so that the acceptor subkey is used).
+  // IAKERB until established (MIT's iakerb_gss_inquire_context): nothing while KDC
+  // messages are relayed, then the krb5 flags without TRANS (a partial IAKERB context
+  // cannot be exported).
+  if (mech_ == &kMechIakerb && state_ != State::kEstablished)
+    return state_ == State::kStart || state_ == State::kIakerb ? 0 : flags_;
   OM_uint32 f = flags_ | GSS_C_TRANS_FLAG;
   if (state_ == State::kEstablished && role_ == Role::kAcceptor && (flags_ & GSS_C_MUTUAL_FLAG) &&
       !(flags_ & GSS_C_DCE_STYLE))

@@ -200,9 +200,32 @@ TEST(Iakerb, TgsRelayedThenApExchangeUnderIakerbOid) {
   ASSERT_TRUE(std::equal(reply_header.begin(), reply_header.end(), a1.token.begin() + 2));
   EXPECT_EQ(a1.token[2 + reply_header.size()], 0x6d);
 
+  // Mid-exchange, as MIT's iakerb_gss_inquire_context: IAKERB, not open, no flags.
+  for (gss_ctx_id_t h : {ic.h, ac.h}) {
+    OM_uint32 minor, flags = 99, life = 99;
+    gss_OID m = GSS_C_NO_OID;
+    int open = 1;
+    ASSERT_EQ(gss_inquire_context(&minor, h, nullptr, nullptr, &life, &m, &flags, nullptr, &open),
+              GSS_S_COMPLETE);
+    EXPECT_EQ(flags, 0u);
+    EXPECT_EQ(life, 0u);
+    EXPECT_EQ(open, 0);
+    ASSERT_NE(m, GSS_C_NO_OID);
+    EXPECT_EQ(Bytes(static_cast<uint8_t*>(m->elements),
+                    static_cast<uint8_t*>(m->elements) + m->length),
+              kIakerbDer);
+  }
   Leg i2 = init(ic, cred.h, a1.token);
   ASSERT_EQ(i2.major, GSS_S_CONTINUE_NEEDED) << minor_text(i2.minor);
   EXPECT_TRUE(framed_with(i2.token, kIakerbDer, 0x0100));  // the AP-REQ, IAKERB's OID
+  {
+    // The AP-REQ sent: the krb5 flags, without TRANS until established.
+    OM_uint32 minor, flags = 0;
+    ASSERT_EQ(gss_inquire_context(&minor, ic.h, nullptr, nullptr, nullptr, nullptr, &flags,
+                                  nullptr, nullptr),
+              GSS_S_COMPLETE);
+    EXPECT_EQ(flags, static_cast<OM_uint32>(GSS_C_MUTUAL_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG));
+  }
   gss_OID mech = GSS_C_NO_OID;
   Leg a2 = accept(ac, i2.token, &mech);
   ASSERT_EQ(a2.major, GSS_S_COMPLETE) << minor_text(a2.minor);
