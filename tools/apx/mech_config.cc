@@ -76,7 +76,7 @@ std::string drop_in_text(bool standalone, const std::string& module) {
     text += "# apx under its own OID beside MIT's krb5 mechanism (both peers must run apx).\n";
     text += std::string("apx-standalone ") + APX_MECH_OID_STRING + " " + module + "\n";
   } else {
-    text += "# apx serves the krb5, Microsoft krb5 and old krb5 OIDs in place of MIT's\n";
+    text += "# apx serves the krb5, Microsoft krb5, old krb5 and IAKERB OIDs in place of MIT's\n";
     text += "# built-in mechanism. `apx disable` goes back to MIT's mechanism.\n";
     text += std::string("apx ") + APX_INTERPOSER_OID_STRING + " " + module + " <interposer>\n";
   }
