@@ -751,7 +751,9 @@ TEST(HostileAuthdata, MalformedPacsDecideAsMit) {
       {"empty", [](Bytes& b) { b.clear(); }},
   };
   int serial = 10;
-  for (const auto& [name, edit] : edits) {
+  for (const auto& named_edit : edits) {
+    const auto& name = named_edit.first;
+    const auto& edit = named_edit.second;  // (clang cannot capture a structured binding)
     SCOPED_TRACE(name);
     const Outcome o = run({name, false,
                            [&](krb5_context c, const krb5_keyblock& k, krb5_enc_tkt_part& p) {
@@ -790,7 +792,9 @@ TEST(HostileAuthdata, DamagedCammacDecidesAsMit) {
       {"empty", [](krb5_authdata&, Bytes& b) { b.clear(); }},
   };
   int serial = 100;
-  for (const auto& [name, edit] : edits) {
+  for (const auto& named_edit : edits) {
+    const auto& name = named_edit.first;
+    const auto& edit = named_edit.second;  // (clang cannot capture a structured binding)
     SCOPED_TRACE(name);
     const Outcome o = run(
         {name, true,
