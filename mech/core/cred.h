@@ -117,7 +117,7 @@ class Cred {
   }
   [[nodiscard]] krb5_keytab client_keytab() const { return client_keytab_.get(); }
   [[nodiscard]] krb5_const_principal client() const { return client_.get(); }
-  void set_initial_expiry(krb5_timestamp end) { expiry_ = end; }
+  void set_initial_expiry(krb5_timestamp end) { expiry_ = end; }  // under lock()
 
   // The impersonating service of a proxy credential (krb5_unparse_name text), as MIT's
   // cred->impersonator: set by compose_proxy, or read from a ccache's proxy_impersonator.

@@ -135,7 +135,10 @@ Status Context::iakerb_as_step(std::span<const uint8_t> in, k5::Data& out, k5::D
   if (!more) {
     krb5_ticket_times times{};
     (void)krb5_init_creds_get_times(c, iakerb_icc_.get(), &times);
-    cred_->set_initial_expiry(times.endtime);
+    {
+      auto lock = cred_->lock();  // other contexts of the credential read it
+      cred_->set_initial_expiry(times.endtime);
+    }
     iakerb_icc_.reset();
     iakerb_phase_ = IakerbPhase::kTgs;
     base::trace("init_sec_context: IAKERB initial tickets for %s",
