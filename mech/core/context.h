@@ -125,6 +125,8 @@ class Context {
   base::Status read_krb_error(std::span<const uint8_t> body);
   base::Status build_dce_reply(std::vector<uint8_t>& token);
   base::Status read_dce_reply(std::span<const uint8_t> token);
+  // The end a gss_init_sec_context time_req asks the service ticket to reach; 0 for none.
+  [[nodiscard]] krb5_timestamp requested_endtime() const;
   base::Status get_service_ticket(k5::CredsPtr& out);
   base::Status get_proxy_ticket(krb5_creds& in, k5::CredsPtr& out);
   // MIT: an acceptor whose credential can initiate hands out a proxy credential holding

@@ -60,11 +60,7 @@ Status Context::iakerb_first_phase() {
   krb5_creds in{};
   in.client = const_cast<krb5_principal>(cred_->client());
   in.server = server.get();
-  if (time_req_ != 0 && time_req_ != GSS_C_INDEFINITE) {
-    krb5_timestamp now = 0;
-    (void)krb5_timeofday(c, &now);
-    in.times.endtime = static_cast<krb5_timestamp>(static_cast<uint32_t>(now) + time_req_);
-  }
+  in.times.endtime = requested_endtime();
   krb5_creds* found = nullptr;
   krb5_error_code code = 0;
   {
@@ -156,11 +152,7 @@ Status Context::iakerb_tgs_step(std::span<const uint8_t> in, k5::Data& out, k5::
     krb5_creds want{};
     want.client = const_cast<krb5_principal>(cred_->client());
     want.server = server.get();
-    if (time_req_ != 0 && time_req_ != GSS_C_INDEFINITE) {
-      krb5_timestamp now = 0;
-      (void)krb5_timeofday(c, &now);
-      want.times.endtime = static_cast<krb5_timestamp>(static_cast<uint32_t>(now) + time_req_);
-    }
+    want.times.endtime = requested_endtime();
     krb5_tkt_creds_context tcc = nullptr;
     {
       auto lock = cred_->lock();

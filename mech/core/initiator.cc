@@ -161,6 +161,13 @@ Step Context::init_step(gss_channel_bindings_t cb, std::span<const uint8_t> inpu
   return out;
 }
 
+krb5_timestamp Context::requested_endtime() const {
+  if (time_req_ == 0 || time_req_ == GSS_C_INDEFINITE) return 0;
+  krb5_timestamp now = 0;
+  (void)krb5_timeofday(k5_.get(), &now);
+  return static_cast<krb5_timestamp>(static_cast<uint32_t>(now) + time_req_);
+}
+
 Status Context::get_service_ticket(k5::CredsPtr& out) {
   krb5_context c = k5_.get();
   APX_TRY_ASSIGN(k5::PrincipalPtr server, target_->principal(k5_));
@@ -181,11 +188,7 @@ Status Context::get_service_ticket(k5::CredsPtr& out) {
   in.server = server.get();
   // MIT: a time_req asks for a ticket that lasts at least that long (a cached one that
   // ends earlier is not used; a new one is asked for with that end time).
-  if (time_req_ != 0 && time_req_ != GSS_C_INDEFINITE) {
-    krb5_timestamp now = 0;
-    (void)krb5_timeofday(c, &now);
-    in.times.endtime = static_cast<krb5_timestamp>(static_cast<uint32_t>(now) + time_req_);
-  }
+  in.times.endtime = requested_endtime();
   if (cred_->impersonator()) return get_proxy_ticket(in, out);
   // The ticket got last time from this unchanged ccache (ticket_cache.h); a time_req
   // always asks libkrb5.
